@@ -1,0 +1,468 @@
+"""Shared helpers for every pipeline script: settings, logging with secret redaction,
+atomic writes, contract loading and hashing, source status files, and the DuckDB runner.
+
+Scripts import this module; nothing here is copied elsewhere.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import datetime as dt
+import hashlib
+import json
+import logging
+import os
+import re
+import sys
+import uuid
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CONTRACTS_DIR = ROOT / "contracts"
+SQL_DIR = ROOT / "sql"
+
+SECRET_NAMES = ("GH_PAT", "STACKOVERFLOW_KEY", "REDDIT_CLIENT_ID", "REDDIT_CLIENT_SECRET")
+SOURCES = ("github", "stackoverflow", "reddit")
+WINDOW_DAYS = 365
+
+
+class PipelineError(Exception):
+    """An error a user can act on: the message names the source, the step and the fix."""
+
+
+# --------------------------------------------------------------------------- settings
+
+
+@dataclass(frozen=True)
+class Settings:
+    datos: Path
+    run_date: dt.date
+    run_id: str
+
+    @property
+    def window(self) -> tuple[dt.datetime, dt.datetime]:
+        return window_for(self.run_date)
+
+
+def parse_run_date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise PipelineError(f"RUN_DATE={text!r} is not a date: use YYYY-MM-DD") from None
+
+
+def parse_run_id(text: str) -> str:
+    try:
+        value = uuid.UUID(text)
+    except ValueError:
+        raise PipelineError(f"RUN_ID={text!r} is not a uuid: leave it unset to get a new one") from None
+    return str(value)
+
+
+def settings(env: Mapping[str, str] | None = None) -> Settings:
+    """Settings from the environment (Make exports DATOS, RUN_DATE and RUN_ID)."""
+    env = os.environ if env is None else env
+    run_date = env.get("RUN_DATE") or dt.datetime.now(dt.UTC).date().isoformat()
+    run_id = env.get("RUN_ID") or str(uuid.uuid4())
+    return Settings(
+        datos=Path(env.get("DATOS") or ROOT / "datos"),
+        run_date=parse_run_date(run_date),
+        run_id=parse_run_id(run_id),
+    )
+
+
+def window_for(run_date: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """The shared source window: [run date 00:00 UTC - 365 days, run date 00:00 UTC)."""
+    end = dt.datetime(run_date.year, run_date.month, run_date.day, tzinfo=dt.UTC)
+    return end - dt.timedelta(days=WINDOW_DAYS), end
+
+
+def iso_utc(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def utc_now() -> str:
+    return iso_utc(dt.datetime.now(dt.UTC))
+
+
+def require_secrets(names: tuple[str, ...], env: Mapping[str, str] | None = None) -> None:
+    """Fail before any request when a secret is missing, naming it (never its value)."""
+    env = os.environ if env is None else env
+    missing = [name for name in names if not env.get(name)]
+    if missing:
+        raise PipelineError(
+            f"missing secret(s): {', '.join(missing)}: export them, or run `make demo` to use the bundled recorded data"
+        )
+
+
+# --------------------------------------------------------------------------- logging and redaction
+
+REDACTED = "***"
+_SECRET_PATTERNS = (
+    # query parameters that carry credentials (Stack Exchange `key`, OAuth tokens)
+    re.compile(r"(?i)([?&](?:key|access_token|client_secret)=)[^&#\s'\"]+"),
+    # bearer / token credentials, as in an Authorization header
+    re.compile(r"(?i)\b((?:bearer|token)\s+)[A-Za-z0-9_.~+/=-]{16,}"),
+    # credentials inside JSON (an OAuth token response)
+    re.compile(r"(?i)(\"(?:access_token|refresh_token|client_secret)\"\s*:\s*\")[^\"]+"),
+)
+
+
+def redact(text: object, env: Mapping[str, str] | None = None) -> str:
+    """`text` as a string with every secret value and credential-shaped substring masked."""
+    env = os.environ if env is None else env
+    out = str(text)
+    for name in SECRET_NAMES:
+        value = env.get(name)
+        if value and len(value) >= 4:
+            out = out.replace(value, REDACTED)
+    for pattern in _SECRET_PATTERNS:
+        out = pattern.sub(lambda m: m.group(1) + REDACTED, out)
+    return out
+
+
+class RedactingFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        return redact(super().format(record))
+
+
+def get_logger(name: str) -> logging.Logger:
+    """A stderr logger whose every line (tracebacks included) passes through `redact`."""
+    logger = logging.getLogger(f"trends.{name}")
+    root = logging.getLogger("trends")
+    if not root.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%H:%M:%S"))
+        root.addHandler(handler)
+        root.setLevel(os.environ.get("LOG_LEVEL", "INFO").upper())
+        root.propagate = False
+    return logger
+
+
+def run_cli(main_fn, argv: list[str] | None = None) -> int:
+    """Run a script's main; a PipelineError (or any crash) becomes one redacted line and exit code 2."""
+    try:
+        return main_fn(argv)
+    except PipelineError as exc:
+        print(f"error: {redact(exc)}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a bug: say where, without leaking secrets through the message
+        print(f"error: unexpected {type(exc).__name__}: {redact(exc)}", file=sys.stderr)
+        return 3
+
+
+# --------------------------------------------------------------------------- atomic writes
+
+
+@contextlib.contextmanager
+def atomic_path(path: Path) -> Iterator[Path]:
+    """Yield a temporary path beside `path`; on success fsync it and rename it into place.
+
+    A crash or an exception leaves `path` as it was (and removes the temporary file).
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        yield tmp
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(data)
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def dumps_json(doc: object) -> str:
+    """Stable, diff-friendly JSON: sorted keys, two-space indent, LF, trailing newline."""
+    return json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def write_json(path: Path, doc: object) -> None:
+    atomic_write_text(path, dumps_json(doc))
+
+
+def read_json(path: Path, what: str) -> object:
+    """Parse a JSON file or raise a PipelineError naming `what` and the path."""
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise PipelineError(f"{what}: {path} does not exist") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise PipelineError(f"{what}: {path} is not valid JSON ({exc})") from None
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def csv_row_count(path: Path) -> int:
+    """Data rows of a CSV file (its header excluded), quoting-aware."""
+    with open(path, newline="", encoding="utf-8") as fh:
+        return max(sum(1 for _ in csv.reader(fh)) - 1, 0)
+
+
+# --------------------------------------------------------------------------- contracts
+
+CANONICAL_TYPES = ("string", "integer", "float", "date", "timestamp")
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str
+    required: bool
+    critical: bool
+    description: str
+    unit: str | None = None
+    pattern: str | None = None
+
+    @property
+    def nullable(self) -> bool:
+        return not self.critical
+
+
+@dataclass(frozen=True)
+class Contract:
+    raw: dict
+
+    @property
+    def name(self) -> str:
+        return self.raw["logical_name"]
+
+    @property
+    def v1_file(self) -> str:
+        return self.raw["v1_file"]
+
+    @property
+    def version(self) -> str:
+        return self.raw["version_semver"]
+
+    @property
+    def source(self) -> str:
+        return self.raw["source"]
+
+    @property
+    def columns(self) -> list[Column]:
+        return [Column(**col) for col in self.raw["columns"]]
+
+    @property
+    def column_names(self) -> list[str]:
+        return [col["name"] for col in self.raw["columns"]]
+
+    @property
+    def quality_rules(self) -> list[dict]:
+        return self.raw["quality_rules"]
+
+    @property
+    def schema_hash(self) -> str:
+        return schema_hash(self.columns)
+
+    def latest_path(self, datos: Path) -> Path:
+        return Path(datos) / self.raw["latest_path"]
+
+    def history_path(self, datos: Path, day: dt.date) -> Path:
+        pattern = self.raw["history_path"]
+        return Path(datos) / pattern.format(year=f"{day.year:04d}", month=f"{day.month:02d}", day=f"{day.day:02d}")
+
+
+def schema_canonical_form(columns: list[Column]) -> str:
+    """The exact text `schema_hash` digests (documented in docs/data_contract.md).
+
+    Columns sorted by name; each as [name, canonical type, nullable]; compact JSON, ASCII.
+    """
+    rows = sorted([col.name, col.type, col.nullable] for col in columns)
+    return json.dumps(rows, separators=(",", ":"), ensure_ascii=True)
+
+
+def schema_hash(columns: list[Column]) -> str:
+    return hashlib.sha256(schema_canonical_form(columns).encode("ascii")).hexdigest()
+
+
+def _validator(schema_file: str):
+    import jsonschema
+
+    schema = json.loads((CONTRACTS_DIR / schema_file).read_text(encoding="utf-8"))
+    cls = jsonschema.validators.validator_for(schema)
+    cls.check_schema(schema)
+    return cls(schema, format_checker=cls.FORMAT_CHECKER)
+
+
+def schema_errors(doc: object, schema_file: str) -> list[str]:
+    """Every JSON Schema violation of `doc`, as 'path: message' lines (empty when valid)."""
+    errors = sorted(_validator(schema_file).iter_errors(doc), key=lambda e: list(e.absolute_path))
+    return [f"{'/'.join(map(str, e.absolute_path)) or '(root)'}: {e.message}" for e in errors]
+
+
+def parse_contract(doc: object, origin: str) -> Contract:
+    problems = schema_errors(doc, "dataset_contract.schema.json")
+    if problems:
+        raise PipelineError(f"contract {origin} is invalid: " + "; ".join(problems))
+    return Contract(doc)
+
+
+def load_contracts(directory: Path | None = None) -> dict[str, Contract]:
+    """Every dataset contract, by logical name, validated against the contract schema."""
+    directory = Path(directory or CONTRACTS_DIR / "datasets")
+    contracts = {}
+    for path in sorted(directory.glob("*.json")):
+        contract = parse_contract(read_json(path, "contract"), str(path))
+        if contract.name != path.stem:
+            raise PipelineError(f"contract {path}: logical_name {contract.name!r} must match the file name")
+        contracts[contract.name] = contract
+    return contracts
+
+
+def load_contract(name: str) -> Contract:
+    contracts = load_contracts()
+    if name not in contracts:
+        raise PipelineError(f"no contract named {name!r}: known are {', '.join(contracts)}")
+    return contracts[name]
+
+
+def manifest_errors(doc: object) -> list[str]:
+    """Violations of contracts/run_manifest.schema.json, plus the one rule JSON Schema cannot say:
+    every dataset's source_run_id is the run's run_id."""
+    problems = schema_errors(doc, "run_manifest.schema.json")
+    if not problems and isinstance(doc, dict):
+        for i, dataset in enumerate(doc["datasets"]):
+            if dataset["source_run_id"] != doc["run_id"]:
+                problems.append(f"datasets/{i}/source_run_id: {dataset['source_run_id']!r} is not the run_id")
+    return problems
+
+
+def read_name_map() -> dict[str, str]:
+    """contracts/tech_names.csv: lower-cased raw name -> display name (shared with sql/)."""
+    with open(CONTRACTS_DIR / "tech_names.csv", newline="", encoding="utf-8") as fh:
+        return {row["raw_name"]: row["display_name"] for row in csv.DictReader(fh)}
+
+
+# --------------------------------------------------------------------------- source status
+
+STATUSES = ("ok", "partial", "failed")
+
+
+def write_source_status(
+    staging_dir: Path,
+    *,
+    source: str,
+    status: str,
+    run_date: dt.date,
+    files: list[str],
+    requests: int = 0,
+    retries: int = 0,
+    waited_seconds: float = 0.0,
+    warnings: list[str] = (),
+    errors: list[str] = (),
+) -> dict:
+    """Write `_source_status.json` for the staged `files` (names inside `staging_dir`).
+
+    Row counts and SHA-256 are read from the files as written; messages are redacted.
+    """
+    if status not in STATUSES:
+        raise ValueError(f"status must be one of {STATUSES}, not {status!r}")
+    start, end = window_for(run_date)
+    doc = {
+        "source": source,
+        "status": status,
+        "run_date": run_date.isoformat(),
+        "window_start_utc": iso_utc(start),
+        "window_end_utc": iso_utc(end),
+        "generated_at_utc": utc_now(),
+        "files": {
+            name: {"rows": csv_row_count(staging_dir / name), "sha256": sha256_file(staging_dir / name)}
+            for name in files
+        },
+        "requests": requests,
+        "retries": retries,
+        "waited_seconds": round(waited_seconds, 3),
+        "warnings": [redact(w) for w in warnings],
+        "errors": [redact(e) for e in errors],
+    }
+    problems = schema_errors(doc, "source_status.schema.json")
+    if problems:
+        raise ValueError("source status does not match its schema: " + "; ".join(problems))
+    write_json(Path(staging_dir) / "_source_status.json", doc)
+    return doc
+
+
+def check_source(staging_dir: Path) -> tuple[dict | None, list[str]]:
+    """Read a staged source and say why it cannot be trusted.
+
+    Returns (status document or None, problems). No problems means the status file is valid and
+    every file it lists exists with the recorded SHA-256.
+    """
+    path = Path(staging_dir) / "_source_status.json"
+    try:
+        doc = read_json(path, "source status")
+    except PipelineError as exc:
+        return None, [str(exc)]
+    problems = schema_errors(doc, "source_status.schema.json")
+    if problems:
+        return None, [f"{path}: {p}" for p in problems]
+    for name, meta in doc["files"].items():
+        file = Path(staging_dir) / name
+        if not file.is_file():
+            problems.append(f"{file} is missing")
+        elif sha256_file(file) != meta["sha256"]:
+            problems.append(f"{file} does not match its recorded SHA-256 (changed or corrupt)")
+    return doc, problems
+
+
+# --------------------------------------------------------------------------- DuckDB runner
+
+
+def duckdb_connect(threads: int | None = None):
+    import duckdb
+
+    con = duckdb.connect(":memory:")
+    if threads:
+        con.execute(f"set threads = {int(threads)}")
+    return con
+
+
+def _sql_literal(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def run_sql_file(con, sql_name: str, variables: Mapping[str, object] | None = None):
+    """Bind `variables` (DuckDB `SET VARIABLE`, read in SQL with getvariable()) and run sql/<sql_name>.
+
+    The SQL file holds no paths: callers bind input files as variables or create views first.
+    Returns the DuckDB relation of the file's final statement.
+    """
+    for key, value in (variables or {}).items():
+        if not re.fullmatch(r"[a-z_][a-z0-9_]*", key):
+            raise ValueError(f"bad SQL variable name {key!r}")
+        con.execute(f"set variable {key} = {_sql_literal(value)}")
+    path = SQL_DIR / sql_name
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise PipelineError(f"SQL file {path} does not exist") from None
+    return con.sql(text)
