@@ -15,9 +15,17 @@ VENV := .venv
 PY := $(VENV)/bin/python
 VENV_STAMP := $(VENV)/.installed
 BASE ?= HEAD
+# Run settings, exported to every script (scripts/common.py settings()).
+DATOS ?= datos
+RUN_DATE ?= $(shell date -u +%F)
+RUN_ID ?=
+OUT ?=
+HISTORY_WRITES ?= 1
+LEGACY_V1_COPIES ?= 1
+export DATOS RUN_DATE RUN_ID HISTORY_WRITES LEGACY_V1_COPIES
 
 # ---------------------------------------------------------------- verbs
-.PHONY: help test lint lock contract-check docs
+.PHONY: help test lint lock contract-check docs aggregate replay
 
 help: ## list the verbs (plain `make` does this)
 	@echo "Technology trend platform. Verbs:"
@@ -40,6 +48,13 @@ contract-check: $(VENV_STAMP) ## fail when a contract's version bump is smaller 
 	$(PY) scripts/contract_check.py --base $(BASE)
 
 docs: docs/data_contract.md ## regenerate docs/data_contract.md from contracts/
+
+aggregate: $(VENV_STAMP) ## staged sources -> quality gate -> latest CSVs + Parquet history + run manifest
+	$(PY) scripts/aggregate.py
+
+replay: $(VENV_STAMP) ## rebuild the latest CSVs a past run published: RUN_ID=<uuid> [OUT=<dir>]
+	@test -n "$(RUN_ID)" || { echo "make replay needs RUN_ID=<uuid>: see $(DATOS)/metadata/runs/" >&2; exit 2; }
+	$(PY) scripts/replay.py --run-id "$(RUN_ID)" $(if $(OUT),--out "$(OUT)")
 
 # ---------------------------------------------------------------- environment
 # The virtual environment is a file target: any verb that needs Python builds or refreshes it.

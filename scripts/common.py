@@ -440,7 +440,8 @@ def duckdb_connect(threads: int | None = None):
     return con
 
 
-def _sql_literal(value: object) -> str:
+def sql_literal(value: object) -> str:
+    """A value (or a path) as a DuckDB SQL literal."""
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -448,6 +449,10 @@ def _sql_literal(value: object) -> str:
     if isinstance(value, int | float):
         return repr(value)
     return "'" + str(value).replace("'", "''") + "'"
+
+
+def quote_ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
 def run_sql_file(con, sql_name: str, variables: Mapping[str, object] | None = None):
@@ -459,10 +464,58 @@ def run_sql_file(con, sql_name: str, variables: Mapping[str, object] | None = No
     for key, value in (variables or {}).items():
         if not re.fullmatch(r"[a-z_][a-z0-9_]*", key):
             raise ValueError(f"bad SQL variable name {key!r}")
-        con.execute(f"set variable {key} = {_sql_literal(value)}")
+        con.execute(f"set variable {key} = {sql_literal(value)}")
     path = SQL_DIR / sql_name
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise PipelineError(f"SQL file {path} does not exist") from None
     return con.sql(text)
+
+
+# --------------------------------------------------------------------------- published CSVs
+
+HISTORY_EXTRA_COLUMNS = ("run_id", "snapshot_date")  # every history row carries these after the contract columns
+DUCKDB_TYPES = {"string": "VARCHAR", "integer": "BIGINT", "float": "DOUBLE", "date": "DATE", "timestamp": "TIMESTAMP"}
+
+
+def read_typed_csv(con, path: Path, contract: Contract):
+    """A staged CSV as a DuckDB relation typed by its contract (empty fields are nulls).
+
+    The header must be the contract's columns in order; anything else is a PipelineError naming the file.
+    """
+    with open(path, newline="", encoding="utf-8") as fh:
+        header = next(csv.reader(fh), [])
+    if header != contract.column_names:
+        raise PipelineError(f"{contract.name}: {path} has columns {header}, the contract says {contract.column_names}")
+    columns = ", ".join(f"{sql_literal(c.name)}: '{DUCKDB_TYPES[c.type]}'" for c in contract.columns)
+    return con.sql(
+        f"select * from read_csv({sql_literal(str(path))}, header = true, auto_detect = false, "
+        f"columns = {{{columns}}}, quote = '\"', escape = '\"', nullstr = '', strict_mode = true)"
+    )
+
+
+def _csv_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return repr(value)  # what V1's pandas to_csv wrote: 100.0, 45.67
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def render_csv(columns: list[str], rows) -> bytes:
+    """The one CSV form of every published file: UTF-8, LF, minimal quoting, V1 number formatting.
+
+    Latest files and replays both go through here, so a replay is byte-identical to what was published.
+    """
+    import io
+
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(columns)
+    writer.writerows([_csv_text(v) for v in row] for row in rows)
+    return out.getvalue().encode("utf-8")

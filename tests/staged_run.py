@@ -1,0 +1,111 @@
+"""Build a small, valid staged run (the three sources + degradation decision + trend score) under a data folder,
+and run pipeline scripts on it as Make does (a subprocess with DATOS, RUN_DATE, RUN_ID in the environment)."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from common import ROOT, write_source_status
+
+RUN_DATE = dt.date(2026, 11, 23)
+
+ROWS = {
+    "github": {
+        "github_repos_2025.csv": [
+            ["repo_name", "language", "stars", "forks", "created_at", "description"],
+            ["acme/rocket", "Rust", "9100", "310", "2026-03-02T10:11:12Z", 'Fast, safe "rockets"'],
+            ["octo/snake", "Python", "8000", "120", "2025-12-24T08:00:00Z", ""],
+            ["web/kit", "TypeScript", "5000", "77", "2026-07-01T00:00:00Z", "UI kit"],
+            ["misc/notes", "Sin especificar", "100", "1", "2026-01-05T23:59:59Z", "notes"],
+        ],
+        "github_lenguajes.csv": [
+            ["lenguaje", "repos_count", "porcentaje"],
+            ["Rust", "1", "33.33"],
+            ["Python", "1", "33.33"],
+            ["TypeScript", "1", "33.33"],
+        ],
+    },
+    "stackoverflow": {
+        "so_volumen_preguntas.csv": [
+            ["lenguaje", "preguntas_nuevas_2025"],
+            ["python", "120000"],
+            ["javascript", "95000"],
+            ["rust", "9000"],
+        ],
+        "so_tendencias_mensuales.csv": [
+            ["mes", "python", "javascript", "typescript"],
+            ["2026-09", "10000", "8000", "4000"],
+            ["2026-10", "9800", "7900", "4100"],
+        ],
+        "so_tasa_aceptacion.csv": [
+            ["tecnologia", "total_preguntas", "respuestas_aceptadas", "tasa_aceptacion_pct"],
+            ["reactjs", "30000", "9000", "30.0"],
+            ["svelte", "0", "0", "0.0"],
+        ],
+    },
+    "reddit": {
+        "reddit_temas_emergentes.csv": [["tema", "menciones"], ["IA/Machine Learning", "40"], ["Python", "12"]],
+        "reddit_sentimiento_frameworks.csv": [
+            [
+                "framework",
+                "total_menciones",
+                "positivos",
+                "neutros",
+                "negativos",
+                "% positivo",
+                "% neutro",
+                "% negativo",
+            ],
+            ["Django", "4", "2", "1", "1", "50.0", "25.0", "25.0"],
+        ],
+    },
+}
+
+TREND_SCORE = [
+    ["ranking", "tecnologia", "github_score", "so_score", "reddit_score", "trend_score", "fuentes"],
+    ["1", "Python", "100.0", "100.0", "0.0", "75.0", "2"],
+    ["2", "Rust", "100.0", "0.0", "0.0", "40.0", "1"],
+    ["3", "AI/ML", "0.0", "0.0", "100.0", "25.0", "1"],
+]
+
+
+def write_csv(path: Path, rows: list[list[str]]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh, lineterminator="\n").writerows(rows)
+
+
+def stage(datos: Path, statuses: dict[str, str] | None = None, run_date: dt.date = RUN_DATE) -> None:
+    """Stage every source (status `ok` unless `statuses` says otherwise) and the aggregate's inputs."""
+    statuses = statuses or {}
+    for source, files in ROWS.items():
+        folder = datos / "staging" / source
+        for name, rows in files.items():
+            write_csv(folder / name, rows)
+        write_source_status(
+            folder, source=source, status=statuses.get(source, "ok"), run_date=run_date, files=list(files)
+        )
+    write_csv(datos / "work" / "trend_score.csv", TREND_SCORE)
+    decide(datos)
+
+
+def decide(datos: Path) -> dict:
+    """The degradation decision for what is staged, as the pipeline makes it."""
+    run = run_script("degradation.py", datos)
+    assert run.returncode == 0, run.stderr
+    return json.loads((datos / "work" / "degradation.json").read_text())
+
+
+def run_script(script: str, datos: Path, *args: str, run_id: str | None = None, **env: str):
+    environment = {**os.environ, "DATOS": str(datos), "RUN_DATE": RUN_DATE.isoformat(), **env}
+    if run_id:
+        environment["RUN_ID"] = run_id
+    return subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / script), *args], env=environment, capture_output=True, text=True
+    )
