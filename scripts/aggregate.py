@@ -17,15 +17,12 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import ctypes
 import os
-import shutil
 import subprocess
 import time
 from pathlib import Path
 
 import quality_gate
-
 from common import (
     HISTORY_EXTRA_COLUMNS,
     ROOT,
@@ -34,8 +31,10 @@ from common import (
     Contract,
     PipelineError,
     Settings,
+    atomic_path,
     atomic_write_bytes,
     check_source,
+    crash_point,
     csv_row_count,
     duckdb_connect,
     get_logger,
@@ -45,6 +44,7 @@ from common import (
     quote_ident,
     read_json,
     read_typed_csv,
+    recover_dir,
     render_csv,
     run_cli,
     run_sql_file,
@@ -52,6 +52,7 @@ from common import (
     settings,
     sha256_file,
     sql_literal,
+    switch_dir,
     utc_now,
     write_json,
 )
@@ -76,12 +77,6 @@ def flag(name: str, default: bool = True) -> bool:
     if value.lower() in ("0", "false", "no", "off"):
         return False
     raise PipelineError(f"{name}={value!r}: use 1 or 0")
-
-
-def crash_point(name: str) -> None:
-    """Fault injection for the crash tests: TRENDS_CRASH_AT=<name> kills the process here, like a power cut."""
-    if os.environ.get("TRENDS_CRASH_AT") == name:
-        os._exit(99)
 
 
 def git_identity() -> tuple[str, str]:
@@ -121,75 +116,6 @@ def file_schema_hash(con, relation_name: str, contract: Contract) -> str:
     return schema_hash(columns)
 
 
-# --------------------------------------------------------------------------- latest switch
-
-RENAME_EXCHANGE = 2
-AT_FDCWD = -100
-
-
-def _exchange(a: Path, b: Path) -> bool:
-    """Atomically swap two directories (Linux renameat2 RENAME_EXCHANGE). False where unsupported."""
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        renameat2 = libc.renameat2
-    except (OSError, AttributeError):
-        return False
-    if renameat2(AT_FDCWD, os.fsencode(a), AT_FDCWD, os.fsencode(b), RENAME_EXCHANGE) == 0:
-        return True
-    errno = ctypes.get_errno()
-    if errno in (22, 38, 95):  # EINVAL, ENOSYS, EOPNOTSUPP: this filesystem cannot exchange
-        return False
-    raise OSError(errno, os.strerror(errno), str(a))
-
-
-def recover_latest(datos: Path) -> None:
-    """Undo what an interrupted switch left: a half-built new set is dropped; a set moved aside is restored."""
-    latest = datos / "latest"
-    for leftover in sorted(datos.glob(".latest-old-*")):
-        if not latest.exists():
-            log.warning("restoring %s from an interrupted switch", latest)
-            os.rename(leftover, latest)
-        else:
-            shutil.rmtree(leftover)
-    for leftover in datos.glob(".latest-new-*"):
-        shutil.rmtree(leftover)
-
-
-def switch_latest(datos: Path, files: dict[str, bytes], run_id: str) -> None:
-    """Replace datos/latest/ by a directory holding the previous files overlaid with `files`, as one switch.
-
-    The new set is built beside it and swapped in with one atomic exchange; a crash before the exchange leaves
-    the previous set, a crash after it leaves the new set. Without exchange support, the old set is moved aside
-    and restored by `recover_latest` if the process dies between the two renames.
-    """
-    latest = datos / "latest"
-    new = datos / f".latest-new-{run_id}"
-    shutil.rmtree(new, ignore_errors=True)
-    if latest.is_dir():
-        shutil.copytree(latest, new)
-    else:
-        new.mkdir(parents=True)
-    for name, data in files.items():
-        atomic_write_bytes(new / name, data)
-    fd = os.open(new, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    crash_point("before_latest_switch")
-    if not latest.exists():
-        os.rename(new, latest)
-    elif _exchange(new, latest):
-        crash_point("after_latest_switch")
-        shutil.rmtree(new)
-    else:
-        aside = datos / f".latest-old-{run_id}"
-        os.rename(latest, aside)
-        crash_point("between_latest_renames")
-        os.rename(new, latest)
-        shutil.rmtree(aside)
-
-
 # --------------------------------------------------------------------------- the run
 
 
@@ -206,7 +132,7 @@ def aggregate(cfg: Settings, staging: Path, trend_score: Path, degradation_file:
         timings[step] = round(now - clock, 3)
         clock = now
 
-    recover_latest(datos)
+    recover_dir(datos / "latest")
     contracts = load_contracts()
     history_on = flag("HISTORY_WRITES")
     legacy_on = flag("LEGACY_V1_COPIES")
@@ -272,16 +198,8 @@ def aggregate(cfg: Settings, staging: Path, trend_score: Path, degradation_file:
         entry["latest_path"] = contract.raw["latest_path"]
         if history_on:
             target = contract.history_path(datos, cfg.run_date)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            tmp = target.with_name(f".{target.name}.{cfg.run_id}.tmp")
-            try:
+            with atomic_path(target) as tmp:
                 con.execute(f"copy snapshot to {sql_literal(tmp)} (format parquet, compression zstd)")
-                with open(tmp, "rb") as fh:
-                    os.fsync(fh.fileno())
-                os.replace(tmp, target)
-            finally:
-                with contextlib.suppress(FileNotFoundError):
-                    tmp.unlink()
             entry["history_path"] = target.relative_to(datos).as_posix()
             crash_point("after_history_partition")
         con.unregister("dataset")
@@ -289,7 +207,7 @@ def aggregate(cfg: Settings, staging: Path, trend_score: Path, degradation_file:
     lap("history" if history_on else "prepare")
 
     if publish:
-        switch_latest(datos, latest_files, cfg.run_id)
+        switch_dir(datos / "latest", latest_files, cfg.run_id)
         # the written files are what the manifest describes
         for entry in datasets:
             written = datos / entry["latest_path"]

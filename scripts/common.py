@@ -14,6 +14,7 @@ import json
 import logging
 import os
 import re
+import shutil
 import sys
 import uuid
 from collections.abc import Iterator, Mapping
@@ -177,6 +178,80 @@ def atomic_path(path: Path) -> Iterator[Path]:
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
+
+
+def crash_point(name: str) -> None:
+    """Fault injection for the crash tests: TRENDS_CRASH_AT=<name> kills the process here, like a power cut."""
+    if os.environ.get("TRENDS_CRASH_AT") == name:
+        os._exit(99)
+
+
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Atomically swap two directories (Linux renameat2 RENAME_EXCHANGE). False where unsupported."""
+    import ctypes
+
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):
+        return False
+    if renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+        return True
+    errno = ctypes.get_errno()
+    if errno in (22, 38, 95):  # EINVAL, ENOSYS, EOPNOTSUPP: this filesystem cannot exchange
+        return False
+    raise OSError(errno, os.strerror(errno), str(a))
+
+
+def recover_dir(target: Path) -> None:
+    """Undo what an interrupted `switch_dir` left: a half-built new set is dropped, a set moved aside restored."""
+    target = Path(target)
+    for leftover in sorted(target.parent.glob(f".{target.name}-old-*")):
+        if not target.exists():
+            get_logger("switch").warning("restoring %s from an interrupted switch", target)
+            os.rename(leftover, target)
+        else:
+            shutil.rmtree(leftover)
+    for leftover in target.parent.glob(f".{target.name}-new-*"):
+        shutil.rmtree(leftover)
+
+
+def switch_dir(target: Path, files: dict[str, bytes], tag: str) -> None:
+    """Replace directory `target` by one holding its previous files overlaid with `files`, as one switch.
+
+    The new set is built beside it and swapped in with one atomic exchange: a crash before the exchange leaves
+    the previous set, a crash after it the new one. Where the filesystem cannot exchange, the old set is moved
+    aside and `recover_dir` restores it if the process dies between the two renames.
+    """
+    target = Path(target)
+    new = target.parent / f".{target.name}-new-{tag}"
+    shutil.rmtree(new, ignore_errors=True)
+    if target.is_dir():
+        shutil.copytree(target, new)
+    else:
+        new.mkdir(parents=True)
+    for name, data in files.items():
+        atomic_write_bytes(new / name, data)
+    fd = os.open(new, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    crash_point("before_switch")
+    if not target.exists():
+        os.rename(new, target)
+    elif _exchange(new, target):
+        crash_point("after_switch")
+        shutil.rmtree(new)
+    else:
+        aside = target.parent / f".{target.name}-old-{tag}"
+        os.rename(target, aside)
+        crash_point("between_switch_renames")
+        os.rename(new, target)
+        shutil.rmtree(aside)
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:

@@ -139,9 +139,7 @@ def test_history_across_days_reads_back_as_one_snapshot_per_dataset_per_day(tmp_
     ]
 
 
-@pytest.mark.parametrize(
-    "crash_at", ["after_history_partition", "before_latest_switch", "after_latest_switch", "after_latest"]
-)
+@pytest.mark.parametrize("crash_at", ["after_history_partition", "before_switch", "after_switch", "after_latest"])
 def test_a_crash_at_any_point_leaves_a_complete_readable_latest_set(datos, crash_at):
     assert aggregate(datos, RUN_A).returncode == 0
     before = snapshot(datos / "latest")
@@ -162,11 +160,11 @@ def test_a_crash_at_any_point_leaves_a_complete_readable_latest_set(datos, crash
 
 def test_a_crash_between_the_fallback_renames_is_recovered(datos, monkeypatch):
     """Where the filesystem cannot exchange directories, the old set is moved aside and restored after a crash."""
-    import aggregate as agg
+    import common
 
     assert aggregate(datos, RUN_A).returncode == 0
     before = snapshot(datos / "latest")
-    monkeypatch.setattr(agg, "_exchange", lambda a, b: False)
+    monkeypatch.setattr(common, "_exchange", lambda a, b: False)
 
     def crash_at(point):
         def crash_point(name):
@@ -175,15 +173,15 @@ def test_a_crash_between_the_fallback_renames_is_recovered(datos, monkeypatch):
 
         return crash_point
 
-    monkeypatch.setattr(agg, "crash_point", crash_at("before_latest_switch"))
-    with pytest.raises(SystemExit, match="before_latest_switch"):
-        agg.switch_latest(datos, {"trend_score.csv": b"x\n"}, RUN_B)
+    monkeypatch.setattr(common, "crash_point", crash_at("before_switch"))
+    with pytest.raises(SystemExit, match="before_switch"):
+        common.switch_dir(datos / "latest", {"trend_score.csv": b"x\n"}, RUN_B)
     assert snapshot(datos / "latest") == before
-    monkeypatch.setattr(agg, "crash_point", crash_at("between_latest_renames"))
-    with pytest.raises(SystemExit, match="between_latest_renames"):
-        agg.switch_latest(datos, {"trend_score.csv": b"x\n"}, RUN_B)
+    monkeypatch.setattr(common, "crash_point", crash_at("between_switch_renames"))
+    with pytest.raises(SystemExit, match="between_switch_renames"):
+        common.switch_dir(datos / "latest", {"trend_score.csv": b"x\n"}, RUN_B)
     assert not (datos / "latest").exists()  # the window the crash hit
-    agg.recover_latest(datos)
+    common.recover_dir(datos / "latest")
     assert snapshot(datos / "latest") == before
     assert not [p for p in datos.iterdir() if p.name.startswith(".latest")]
 
