@@ -15,21 +15,70 @@ VENV := .venv
 PY := $(VENV)/bin/python
 VENV_STAMP := $(VENV)/.installed
 BASE ?= HEAD
+
 # Run settings, exported to every script (scripts/common.py settings()).
 DATOS ?= datos
 RUN_DATE ?= $(shell date -u +%F)
 RUN_ID ?=
-OUT ?=
 HISTORY_WRITES ?= 1
 LEGACY_V1_COPIES ?= 1
 export DATOS RUN_DATE RUN_ID HISTORY_WRITES LEGACY_V1_COPIES
+OFFLINE ?=
+PUBLISH_DIR ?= frontend/assets/data
+OUT ?=
+
+# The demo: the bundled recorded responses of one run date, run in a folder of its own.
+DEMO_DATE := 2026-11-23
+DEMO_DIR ?= demo
+RECORDED := datos/recorded
+
+SOURCES := github stackoverflow reddit
+RAW := $(DATOS)/raw
+STAGING := $(DATOS)/staging
+WORK := $(DATOS)/work
+status = $(STAGING)/$(1)/_source_status.json
+STATUS_FILES := $(foreach s,$(SOURCES),$(call status,$(s)))
+STAGED_CSVS = $(wildcard $(STAGING)/*/*.csv)
+MANIFEST := $(DATOS)/metadata/run_manifest.json
+
+# Settings that change outputs are files under $(WORK)/settings/, rewritten only when their value changes,
+# so Make rebuilds exactly what a changed setting affects (and a no-op rerun touches nothing).
+SETTINGS := $(WORK)/settings
+ifneq ($(filter-out help test lint lock contract-check docs demo replay bench recorded,$(or $(MAKECMDGOALS),help)),)
+$(foreach v,RUN_DATE HISTORY_WRITES LEGACY_V1_COPIES,$(shell mkdir -p $(SETTINGS) && \
+  [ "$$(cat $(SETTINGS)/$(v) 2>/dev/null)" = "$($(v))" ] || echo "$($(v))" > $(SETTINGS)/$(v)))
+endif
 
 # ---------------------------------------------------------------- verbs
-.PHONY: help test lint lock contract-check docs aggregate replay
+.PHONY: help demo weekly preflight extract-github extract-stackoverflow extract-reddit aggregate publish replay
+.PHONY: test lint lock contract-check docs
 
 help: ## list the verbs (plain `make` does this)
 	@echo "Technology trend platform. Verbs:"
-	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-z0-9-]*:.*## / {printf "  make %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-z0-9-]*:.*## / {printf "  make %-22s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+demo: $(VENV_STAMP) ## the weekly pipeline on bundled recorded data (no secrets, no network), then a summary
+	$(MAKE) $(DEMO_DIR)/site/run_manifest.json DATOS=$(DEMO_DIR)/datos PUBLISH_DIR=$(DEMO_DIR)/site \
+	  RUN_DATE=$(DEMO_DATE) OFFLINE=1
+	$(PY) scripts/summary.py --datos $(DEMO_DIR)/datos --site $(DEMO_DIR)/site
+
+weekly: preflight ## the live weekly run: preflight -> extract x3 -> aggregate -> publish
+	$(MAKE) publish
+
+preflight: $(VENV_STAMP) ## check that every live secret is set (names only), before any request
+	$(PY) scripts/preflight.py
+
+extract-github: $(call status,github) ## GitHub source job: raw responses + staged CSVs (live needs GH_PAT)
+extract-stackoverflow: $(call status,stackoverflow) ## Stack Exchange source job (live needs STACKOVERFLOW_KEY)
+extract-reddit: $(call status,reddit) ## Reddit source job (live needs REDDIT_CLIENT_ID, REDDIT_CLIENT_SECRET)
+
+aggregate: $(MANIFEST) ## staged sources -> degradation, trend score, quality gate, latest + history + manifest
+
+publish: $(PUBLISH_DIR)/run_manifest.json ## copy what the last allowed run published into frontend/assets/data
+
+replay: $(VENV_STAMP) ## rebuild the latest CSVs a past run published: RUN_ID=<uuid> [OUT=<dir>]
+	@test -n "$(RUN_ID)" || { echo "make replay needs RUN_ID=<uuid>: see $(DATOS)/metadata/runs/" >&2; exit 2; }
+	$(PY) scripts/replay.py --run-id "$(RUN_ID)" $(if $(OUT),--out "$(OUT)")
 
 test: $(VENV_STAMP) ## run the offline test suite (pytest)
 	$(PY) -m pytest
@@ -37,24 +86,17 @@ test: $(VENV_STAMP) ## run the offline test suite (pytest)
 lint: $(VENV_STAMP) ## ruff (Python) and sqlfluff (DuckDB SQL)
 	$(VENV)/bin/ruff check scripts tests
 	$(VENV)/bin/ruff format --check scripts tests
-	if compgen -G 'sql/*.sql' >/dev/null; then $(VENV)/bin/sqlfluff lint sql; fi
+	$(VENV)/bin/sqlfluff lint sql
 
 lock: $(VENV_STAMP) ## rebuild requirements.lock (with hashes) from requirements.in
 	$(VENV)/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --no-header \
 	  --output-file requirements.lock.tmp requirements.in
 	mv requirements.lock.tmp requirements.lock
 
-contract-check: $(VENV_STAMP) ## fail when a contract's version bump is smaller than its change (BASE=<git ref>, default HEAD)
+contract-check: $(VENV_STAMP) ## fail when a contract's version bump is smaller than its change (BASE=<git ref>)
 	$(PY) scripts/contract_check.py --base $(BASE)
 
 docs: docs/data_contract.md ## regenerate docs/data_contract.md from contracts/
-
-aggregate: $(VENV_STAMP) ## staged sources -> quality gate -> latest CSVs + Parquet history + run manifest
-	$(PY) scripts/aggregate.py
-
-replay: $(VENV_STAMP) ## rebuild the latest CSVs a past run published: RUN_ID=<uuid> [OUT=<dir>]
-	@test -n "$(RUN_ID)" || { echo "make replay needs RUN_ID=<uuid>: see $(DATOS)/metadata/runs/" >&2; exit 2; }
-	$(PY) scripts/replay.py --run-id "$(RUN_ID)" $(if $(OUT),--out "$(OUT)")
 
 # ---------------------------------------------------------------- environment
 # The virtual environment is a file target: any verb that needs Python builds or refreshes it.
@@ -67,3 +109,36 @@ $(VENV_STAMP): requirements.lock
 docs/data_contract.md: scripts/contract_doc.py scripts/common.py $(wildcard contracts/*.json contracts/datasets/*.json) | $(VENV_STAMP)
 	$(PY) scripts/contract_doc.py > $@.tmp
 	mv $@.tmp $@
+
+# ---------------------------------------------------------------- extract: raw -> staging, one job per source
+# With OFFLINE=1 an extractor reads only raw responses already on disk; the demo seeds them from $(RECORDED).
+define source_job
+$(RAW)/$(1)/$(RUN_DATE)/.seeded: $(wildcard $(RECORDED)/$(1)/$(RUN_DATE)/*)
+	mkdir -p $$(@D)
+	cp -p $(RECORDED)/$(1)/$(RUN_DATE)/* $$(@D)/
+	touch $$@
+
+$(call status,$(1)): scripts/extract_$(1).py scripts/common.py $(2) $(SETTINGS)/RUN_DATE \
+  $(if $(OFFLINE),$(if $(wildcard $(RECORDED)/$(1)/$(RUN_DATE)),$(RAW)/$(1)/$(RUN_DATE)/.seeded)) | $(VENV_STAMP)
+	$(PY) scripts/extract_$(1).py $(if $(OFFLINE),--offline)
+endef
+$(eval $(call source_job,github,scripts/http_client.py))
+$(eval $(call source_job,stackoverflow,scripts/http_client.py))
+$(eval $(call source_job,reddit,contracts/reddit_keywords.json))
+
+# ---------------------------------------------------------------- aggregate: score, gate, dual write
+$(WORK)/degradation.json: $(STATUS_FILES) $(STAGED_CSVS) scripts/degradation.py scripts/common.py
+	$(PY) scripts/degradation.py --output $@
+
+$(WORK)/trend_score.csv: $(WORK)/degradation.json sql/trend_score.sql scripts/trend_engine.py scripts/common.py \
+  contracts/tech_names.csv $(STAGED_CSVS)
+	$(PY) scripts/trend_engine.py --staging $(STAGING) --degradation $(WORK)/degradation.json --output $@
+
+$(MANIFEST): $(WORK)/trend_score.csv $(WORK)/degradation.json $(STAGED_CSVS) scripts/aggregate.py \
+  scripts/quality_gate.py scripts/common.py sql/history_snapshot.sql $(wildcard contracts/datasets/*.json) \
+  $(SETTINGS)/HISTORY_WRITES $(SETTINGS)/LEGACY_V1_COPIES
+	$(PY) scripts/aggregate.py
+
+# ---------------------------------------------------------------- publish: the dashboard's data
+$(PUBLISH_DIR)/run_manifest.json: $(MANIFEST) scripts/publish.py sql/trend_history.sql scripts/common.py
+	$(PY) scripts/publish.py --out $(PUBLISH_DIR)

@@ -1,0 +1,48 @@
+"""Print a short summary of a finished run: where the files are, the top technologies, the gate status."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from common import read_json, run_cli
+
+
+def summary(datos: Path, site: Path, top: int = 10) -> list[str]:
+    manifest = read_json(datos / "metadata" / "run_manifest.json", "run manifest")
+    trend = read_json(site / "trend_score.json", "dashboard trend score")
+    degradation = manifest["degradation"]
+    lines = [
+        f"run {manifest['run_id']} for {manifest['run_date']}: quality gate {manifest['quality_gate_status']}, "
+        f"sources {', '.join(degradation['available'])} ({degradation['reason']})",
+        "",
+        f"top {min(top, len(trend['rows']))} technologies:",
+    ]
+    for row in trend["rows"][:top]:
+        lines.append(
+            f"  {row['ranking']:>3}. {row['tecnologia']:<22} {row['trend_score']:>6.2f}"
+            f"   (github {row['github_score']:.2f}, so {row['so_score']:.2f}, reddit {row['reddit_score']:.2f})"
+        )
+    lines += [
+        "",
+        f"latest CSVs (V1 names):  {datos / 'latest'}/",
+        f"history (Parquet):       {datos / 'history'}/<dataset>/year=YYYY/month=MM/day=DD/part-0000.parquet",
+        f"run manifest:            {datos / 'metadata' / 'runs' / (manifest['run_id'] + '.json')}",
+        f"quality report:          {datos / manifest['quality_report']}",
+        f"dashboard data:          {site}/",
+        "look at them: column -s, -t < " + str(datos / "latest" / "trend_score.csv") + " | head",
+    ]
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--datos", type=Path, required=True, help="the run's data folder")
+    parser.add_argument("--site", type=Path, required=True, help="the published dashboard data folder")
+    args = parser.parse_args(argv)
+    print("\n".join(summary(args.datos, args.site)))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(run_cli(main))
