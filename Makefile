@@ -24,6 +24,9 @@ HISTORY_WRITES ?= 1
 LEGACY_V1_COPIES ?= 1
 export DATOS RUN_DATE RUN_ID HISTORY_WRITES LEGACY_V1_COPIES
 OFFLINE ?=
+# EXTRACT=0: take the staged sources as they are, never re-extract (CI's aggregate job, fed by artifacts);
+# a source whose job left nothing is then simply unavailable to the degradation policy.
+EXTRACT ?= 1
 PUBLISH_DIR ?= frontend/assets/data
 OUT ?=
 
@@ -38,6 +41,7 @@ STAGING := $(DATOS)/staging
 WORK := $(DATOS)/work
 status = $(STAGING)/$(1)/_source_status.json
 STATUS_FILES := $(foreach s,$(SOURCES),$(call status,$(s)))
+STAGED_STATUS := $(if $(filter 1,$(EXTRACT)),$(STATUS_FILES),$(wildcard $(STATUS_FILES)))
 STAGED_CSVS = $(wildcard $(STAGING)/*/*.csv)
 MANIFEST := $(DATOS)/metadata/run_manifest.json
 
@@ -50,7 +54,7 @@ $(foreach v,RUN_DATE HISTORY_WRITES LEGACY_V1_COPIES,$(shell mkdir -p $(SETTINGS
 endif
 
 # ---------------------------------------------------------------- verbs
-.PHONY: help demo weekly preflight extract-github extract-stackoverflow extract-reddit aggregate publish replay
+.PHONY: help demo weekly preflight extract-github extract-stackoverflow extract-reddit aggregate publish replay serve
 .PHONY: test lint lock contract-check docs
 
 help: ## list the verbs (plain `make` does this)
@@ -79,6 +83,9 @@ publish: $(PUBLISH_DIR)/run_manifest.json ## copy what the last allowed run publ
 replay: $(VENV_STAMP) ## rebuild the latest CSVs a past run published: RUN_ID=<uuid> [OUT=<dir>]
 	@test -n "$(RUN_ID)" || { echo "make replay needs RUN_ID=<uuid>: see $(DATOS)/metadata/runs/" >&2; exit 2; }
 	$(PY) scripts/replay.py --run-id "$(RUN_ID)" $(if $(OUT),--out "$(OUT)")
+
+serve: ## serve the dashboard on http://127.0.0.1:8000/frontend/ (the demo's: .../frontend/?data=../demo/site/)
+	$(PYTHON) -m http.server --bind 127.0.0.1 8000
 
 test: $(VENV_STAMP) ## run the offline test suite (pytest)
 	$(PY) -m pytest
@@ -122,12 +129,14 @@ $(call status,$(1)): scripts/extract_$(1).py scripts/common.py $(2) $(SETTINGS)/
   $(if $(OFFLINE),$(if $(wildcard $(RECORDED)/$(1)/$(RUN_DATE)),$(RAW)/$(1)/$(RUN_DATE)/.seeded)) | $(VENV_STAMP)
 	$(PY) scripts/extract_$(1).py $(if $(OFFLINE),--offline)
 endef
+ifeq ($(EXTRACT),1)
 $(eval $(call source_job,github,scripts/http_client.py))
 $(eval $(call source_job,stackoverflow,scripts/http_client.py))
 $(eval $(call source_job,reddit,contracts/reddit_keywords.json))
+endif
 
 # ---------------------------------------------------------------- aggregate: score, gate, dual write
-$(WORK)/degradation.json: $(STATUS_FILES) $(STAGED_CSVS) scripts/degradation.py scripts/common.py
+$(WORK)/degradation.json: $(STAGED_STATUS) $(STAGED_CSVS) scripts/degradation.py scripts/common.py
 	$(PY) scripts/degradation.py --output $@
 
 $(WORK)/trend_score.csv: $(WORK)/degradation.json sql/trend_score.sql scripts/trend_engine.py scripts/common.py \
