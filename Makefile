@@ -15,6 +15,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 VENV_STAMP := $(VENV)/.installed
 BASE ?= HEAD
+DATOS ?= datos
+RUN_DATE ?= $(shell date -u +%F)
+export DATOS RUN_DATE
 
 # ---------------------------------------------------------------- verbs
 .PHONY: help test lint lock contract-check docs
@@ -52,3 +55,12 @@ $(VENV_STAMP): requirements.lock
 docs/data_contract.md: scripts/contract_doc.py scripts/common.py $(wildcard contracts/*.json contracts/datasets/*.json) | $(VENV_STAMP)
 	$(PY) scripts/contract_doc.py > $@.tmp
 	mv $@.tmp $@
+
+# ---------------------------------------------------------------- quality gate (issue 7)
+# The aggregate step calls scripts/quality_gate.py as a library; this verb runs it alone for developers.
+# GATE_REPORT=<file> also writes the JSON report.
+GATE_REPORT ?=
+.PHONY: gate
+
+gate: $(VENV_STAMP) ## run the quality gate alone on the staged data (GATE_REPORT=<file> also saves the JSON report)
+	$(PY) scripts/quality_gate.py $(if $(GATE_REPORT),--report $(GATE_REPORT))
