@@ -6,10 +6,8 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import json
-import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pyarrow as pa
@@ -227,8 +225,8 @@ def test_failure_cases_are_capped_at_five_but_the_count_is_complete(datos):
 @pytest.mark.parametrize(
     ("content", "why"),
     [
-        (b"lenguaje,preguntas_nuevas_2025\npython,1,extra\n", "line 2 has 3 fields, the header has 2"),
-        (b"lenguaje,preguntas_nuevas_2025\npython\n", "line 2 has 1 fields, the header has 2"),
+        (b"lenguaje,preguntas_nuevas_2025\npython,1,extra\n", "data row 1 has 3 fields, the header has 2"),
+        (b"lenguaje,preguntas_nuevas_2025\npython\n", "data row 1 has 1 fields, the header has 2"),
         (b"lenguaje,preguntas_nuevas_2025\nc\xe9,1\n", "not UTF-8"),
         (b"", "is empty"),
         (None, "does not exist"),
@@ -529,14 +527,6 @@ def test_thresholds_come_from_the_contract(datos):
     assert check(report, "so_volumen", "freshness")["threshold"]["max_window_age_hours"] == 2
 
 
-def run_script(datos: Path, *args: str, run_date: dt.date):
-    """The real entry point, as `make gate` runs it."""
-    env = dict(os.environ, DATOS=str(datos), RUN_DATE=run_date.isoformat())
-    return subprocess.run(
-        [sys.executable, str(ROOT / "scripts/quality_gate.py"), *args], env=env, capture_output=True, text=True
-    )
-
-
 @pytest.fixture
 def cli(monkeypatch, capsys):
     """main() in-process (fast), through the same run_cli wrapper the script uses."""
@@ -558,13 +548,19 @@ def stage_status(datos: Path, run_date: dt.date) -> None:
         write_source_status(folder, source=source, status="ok", run_date=run_date, files=names)
 
 
-def test_script_passes_on_good_staging_and_writes_the_report(datos, tmp_path):
+def test_make_gate_passes_on_good_staging_and_writes_the_report(datos, tmp_path):
     today = dt.datetime.now(dt.UTC).date()
     stage_status(datos, today)
-    out = run_script(datos, "--report", str(tmp_path / "report.json"), run_date=today)
+    report_path = tmp_path / "report.json"
+    out = subprocess.run(
+        ["make", "-s", "gate", f"DATOS={datos}", f"RUN_DATE={today}", f"GATE_REPORT={report_path}"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     assert out.returncode == 0, out.stdout + out.stderr
     assert out.stdout.startswith("quality gate: pass (")
-    report = json.loads((tmp_path / "report.json").read_text())
+    report = json.loads(report_path.read_text())
     assert set(report["datasets"]) == set(CONTRACTS)  # work/trend_score.csv picked up by default
     assert report["status"] == "pass"
 
@@ -600,3 +596,10 @@ def test_cli_without_staging_folder_says_what_to_do(tmp_path, cli):
     with pytest.raises(SystemExit) as exc:
         gate.main(["-h"])
     assert exc.value.code == 0
+
+
+def test_the_gate_doc_names_every_rule_and_check_kind():
+    doc = (ROOT / "docs/quality_gate.md").read_text(encoding="utf-8")
+    for contract in CONTRACTS.values():
+        for rule in contract.quality_rules:
+            assert f"`{rule['id']}`" in doc and f"`{rule['check']}`" in doc, rule
