@@ -66,7 +66,7 @@ def files_in(datos: Path) -> dict[str, Path]:
 
 
 def run(datos, files=None, *, status=None, degradation=ALL_SOURCES, now=NOW, contracts=None):
-    return gate.evaluate(
+    report = gate.evaluate(
         files if files is not None else files_in(datos),
         datos=datos,
         run_date=RUN_DATE,
@@ -77,6 +77,8 @@ def run(datos, files=None, *, status=None, degradation=ALL_SOURCES, now=NOW, con
         now=now,
         contracts=contracts if contracts is not None else CONTRACTS,
     )
+    json.dumps(report, allow_nan=False)  # every report is plain JSON
+    return report
 
 
 def edit_csv(path: Path, old: str, new: str) -> None:
@@ -568,7 +570,11 @@ def test_make_gate_passes_on_good_staging_and_writes_the_report(datos, tmp_path)
 def test_cli_exits_1_on_a_critical_failure_and_0_on_warnings(datos, cli):
     today = dt.datetime.now(dt.UTC).date()
     stage_status(datos, today)
-    shutil.rmtree(datos / "staging/reddit")  # 2/3 sources: a warning
+    # reddit failed: its extractor wrote an honest `failed` status and no CSV -> 2/3 sources, a warning
+    shutil.rmtree(datos / "staging/reddit")
+    write_source_status(
+        datos / "staging/reddit", source="reddit", status="failed", run_date=today, files=[], errors=["HTTP 503"]
+    )
     code, out, _ = cli(datos, run_date=today)
     assert code == 0, out
     assert out.startswith("quality gate: pass_with_warnings")
@@ -603,3 +609,16 @@ def test_the_gate_doc_names_every_rule_and_check_kind():
     for contract in CONTRACTS.values():
         for rule in contract.quality_rules:
             assert f"`{rule['id']}`" in doc and f"`{rule['check']}`" in doc, rule
+
+
+def test_an_inconsistent_contract_fails_its_dataset_with_the_reason(datos):
+    doc = copy.deepcopy(CONTRACTS["so_volumen"].raw)
+    doc["quality_rules"].append(
+        {"id": "lang_unique", "check": "unique", "severity": "critical", "params": {"column": "language"}}
+    )
+    contracts = {**CONTRACTS, "so_volumen": parse_contract(doc, "t")}
+    report = run(datos, contracts=contracts)
+    assert report["status"] == "fail" and report["datasets"]["so_volumen"] == "fail"
+    assert (
+        "rule 'lang_unique' names unknown column 'language'" in check(report, "so_volumen", "contract_valid")["message"]
+    )
