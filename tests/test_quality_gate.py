@@ -466,6 +466,8 @@ def test_no_degradation_decision_means_the_degradation_rules_are_not_evaluated(d
     report = run(datos, degradation=None)
     assert report["status"] == "pass"
     assert check(report, "trend_score", "sources_degraded")["observed"] == "no degradation decision given"
+    staged_only = {k: v for k, v in files_in(datos).items() if k != "trend_score"}
+    assert "trend_score" not in run(datos, staged_only, degradation=None)["datasets"]
 
 
 # --------------------------------------------------------------------------- the library writes nothing; summary; CLI
