@@ -369,7 +369,9 @@ def _freshness(rule, ctx):
         stale.append(f"window ended {window_age} h ago (max {params['max_window_age_hours']} h)")
     if staged_age > params["max_staged_age_hours"]:
         stale.append(f"staged {staged_age} h ago (max {params['max_staged_age_hours']} h)")
-    message = "stale data: " + "; ".join(stale) if stale else f"window ended {window_age} h ago, staged {staged_age} h ago"
+    message = (
+        "stale data: " + "; ".join(stale) if stale else f"window ended {window_age} h ago, staged {staged_age} h ago"
+    )
     return _result(ctx.contract.name, rule, not stale, observed, threshold, message)
 
 
@@ -720,13 +722,17 @@ def staged_inputs(staging: Path, contracts: dict[str, Contract]) -> tuple[dict[s
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--staging", type=Path, help="staging folder (default $DATOS/staging)")
-    parser.add_argument("--trend-score", type=Path, help="trend score CSV (default $DATOS/work/trend_score.csv if present)")
+    parser.add_argument(
+        "--trend-score", type=Path, help="trend score CSV (default $DATOS/work/trend_score.csv if present)"
+    )
     parser.add_argument("--report", type=Path, help="write the JSON report here")
     args = parser.parse_args(argv)
     cfg = settings()
     staging = args.staging or cfg.datos / "staging"
     if not staging.is_dir():
-        raise PipelineError(f"quality gate: staging folder {staging} does not exist: run an extractor or `make demo` first")
+        raise PipelineError(
+            f"quality gate: staging folder {staging} does not exist: run an extractor or `make demo` first"
+        )
     contracts = load_contracts()
     files, status, degradation = staged_inputs(staging, contracts)
     trend = args.trend_score or cfg.datos / "work" / "trend_score.csv"
