@@ -29,6 +29,7 @@ OFFLINE ?=
 EXTRACT ?= 1
 PUBLISH_DIR ?= frontend/assets/data
 OUT ?=
+GATE_REPORT ?=
 
 # The demo: the bundled recorded responses of one run date, run in a folder of its own.
 DEMO_DATE := 2026-11-23
@@ -55,6 +56,7 @@ endif
 
 # ---------------------------------------------------------------- verbs
 .PHONY: help demo weekly preflight extract-github extract-stackoverflow extract-reddit aggregate publish replay serve
+.PHONY: gate
 .PHONY: test lint lock contract-check docs
 
 help: ## list the verbs (plain `make` does this)
@@ -79,6 +81,9 @@ extract-reddit: $(call status,reddit) ## Reddit source job (live needs REDDIT_CL
 aggregate: $(MANIFEST) ## staged sources -> degradation, trend score, quality gate, latest + history + manifest
 
 publish: $(PUBLISH_DIR)/run_manifest.json ## copy what the last allowed run published into frontend/assets/data
+
+gate: $(VENV_STAMP) ## run the quality gate alone on the staged data (GATE_REPORT=<file> also saves the JSON report)
+	$(PY) scripts/quality_gate.py $(if $(GATE_REPORT),--report $(GATE_REPORT))
 
 replay: $(VENV_STAMP) ## rebuild the latest CSVs a past run published: RUN_ID=<uuid> [OUT=<dir>]
 	@test -n "$(RUN_ID)" || { echo "make replay needs RUN_ID=<uuid>: see $(DATOS)/metadata/runs/" >&2; exit 2; }

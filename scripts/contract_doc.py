@@ -93,10 +93,17 @@ def render() -> str:
                 f"{'yes' if col.critical else 'no'} | {unit} | {col.description} |\n"
             )
         if c.quality_rules:
-            parts.append("\nQuality rules:\n\n| id | check | severity | description |\n|---|---|---|---|\n")
+            parts.append(
+                "\nQuality rules ([docs/quality_gate.md](quality_gate.md)):\n\n"
+                "| id | check | severity | params | description |\n|---|---|---|---|---|\n"
+            )
             for rule in c.quality_rules:
+                params = ", ".join(
+                    f"`{k}={json.dumps(v, ensure_ascii=False)}`" for k, v in rule.get("params", {}).items()
+                )
                 parts.append(
-                    f"| `{rule['id']}` | `{rule['check']}` | {rule['severity']} | {rule.get('description', '')} |\n"
+                    f"| `{rule['id']}` | `{rule['check']}` | {rule['severity']} | {params} | "
+                    f"{rule.get('description', '')} |\n"
                 )
     return "".join(parts)
 

@@ -14,7 +14,9 @@ from contract_check import actual_bump, check, required_bump
 
 
 def base() -> dict:
-    return json.loads((ROOT / "contracts/datasets/so_volumen.json").read_text())
+    doc = json.loads((ROOT / "contracts/datasets/so_volumen.json").read_text())
+    doc["version_semver"] = "1.0.0"  # the cases below are written against 1.0.0, whatever the live version is
+    return doc
 
 
 def changed(fn) -> dict:
@@ -112,12 +114,14 @@ def test_make_contract_check_against_a_git_base(tmp_path):
     contract = repo / "contracts/datasets/github_lenguajes.json"
     doc = json.loads(contract.read_text())
     doc["columns"] = [c for c in doc["columns"] if c["name"] != "porcentaje"]
-    doc["version_semver"] = "1.1.0"
+    before = doc["version_semver"]
+    major, minor, _ = (int(part) for part in before.split("."))
+    doc["version_semver"] = f"{major}.{minor + 1}.0"  # a minor bump where a major one is needed
     contract.write_text(json.dumps(doc, indent=2))
 
     run = subprocess.run(["make", "-s", "contract-check"], cwd=repo, capture_output=True, text=True)
     assert run.returncode != 0
-    assert "github_lenguajes: needs a major bump but 1.0.0 -> 1.1.0" in run.stdout
+    assert f"github_lenguajes: needs a major bump but {before} -> {doc['version_semver']}" in run.stdout
     assert "'porcentaje' removed" in run.stdout
 
     doc["version_semver"] = "2.0.0"

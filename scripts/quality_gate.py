@@ -1,0 +1,752 @@
+"""Quality gate: check staged datasets against their contracts and decide whether the run may publish.
+
+The rules live in each contract's `quality_rules` (check kind, severity, thresholds); the Pandera schemas are
+generated from the contract columns. Severity decides the action (docs/quality_gate.md):
+critical -> `fail` (nothing is published), warning -> `pass_with_warnings`, info -> recorded only.
+
+Library: `evaluate(files, datos=, run_date=, source_status=, degradation=, now=)` returns the report and
+writes nothing; `summary_lines(report)` gives the readable summary. The aggregate step calls both.
+
+CLI (developers, `make gate`): runs the gate on `$DATOS/staging/<source>/` (+ the trend score file when it
+exists), prints the summary, writes the report with `--report FILE`; exit 0 for pass / pass_with_warnings,
+1 for fail, 2 for bad settings.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import math
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+from common import (
+    SOURCES,
+    Contract,
+    PipelineError,
+    check_source,
+    get_logger,
+    load_contracts,
+    run_cli,
+    settings,
+    write_json,
+)
+
+SEVERITIES = ("critical", "warning", "info")
+MAX_FAILURE_CASES = 5
+# check kinds validated by the generated Pandera schema; the others are dataset-level checks below
+PANDERA_CHECKS = ("required_columns", "types_valid", "not_null", "min_value", "unique")
+# Pandera's own check names for the properties the schema sets directly
+_BUILTIN = {"column_in_dataframe": "required_columns", "not_nullable": "not_null"}
+
+_INTEGER = r"[+-]?\d+"
+_FLOAT = r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
+_DATE = r"\d{4}-\d{2}-\d{2}"
+_TIMESTAMP = r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?"
+
+
+class _NotComputed(Exception):
+    """A check could not be computed (e.g. an unreadable history snapshot): reported as its failure."""
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def read_text_frame(path: Path):
+    """The CSV as text columns (every value a string, empty or blank -> null), or (None, why it is unreadable).
+
+    Read with the csv module, not pandas: pandas silently turns a row with one field too many into an index.
+    """
+    import pandas as pd
+
+    try:
+        with open(path, newline="", encoding="utf-8", errors="strict") as fh:
+            rows = list(csv.reader(fh, strict=True))
+    except FileNotFoundError:
+        return None, f"{path} does not exist"
+    except IsADirectoryError:
+        return None, f"{path} is a directory, not a CSV file"
+    except UnicodeDecodeError as exc:
+        return None, f"{path} is not UTF-8 ({exc.reason} at byte {exc.start})"
+    except csv.Error as exc:
+        return None, f"{path} is not a well-formed CSV: {exc}"
+    except OSError as exc:
+        return None, f"{path} cannot be read: {exc}"
+    if not rows or not any(field.strip() for field in rows[0]):
+        return None, f"{path} is empty (no header row)"
+    header = [name.lstrip("\ufeff") if i == 0 else name for i, name in enumerate(rows[0])]
+    duplicated = sorted({name for name in header if header.count(name) > 1})
+    if duplicated:
+        return None, f"{path} is not a well-formed CSV: header repeats {', '.join(duplicated)}"
+    for number, row in enumerate(rows[1:], start=1):
+        if len(row) != len(header):
+            return None, (
+                f"{path} is not a well-formed CSV: data row {number} has {len(row)} fields, "
+                f"the header has {len(header)}"
+            )
+    frame = pd.DataFrame(rows[1:], columns=header, dtype=object)
+    blank = frame.apply(lambda s: s.str.strip().eq("")) if len(frame) else frame.astype(bool)
+    return frame.mask(blank, None), None
+
+
+def _history_dir(datos: Path, contract: Contract) -> Path:
+    return Path(datos) / contract.raw["history_path"].split("/year=", 1)[0]
+
+
+def previous_snapshot(datos: Path, contract: Contract, run_date: dt.date):
+    """(date, frame) of the latest history partition dated strictly before `run_date`, or None."""
+    base = _history_dir(datos, contract)
+    best = None
+    for part in base.glob("year=*/month=*/day=*/part-0000.parquet"):
+        match = re.fullmatch(r"year=(\d{4})/month=(\d{2})/day=(\d{2})", part.parent.relative_to(base).as_posix())
+        if not match:
+            continue
+        try:
+            day = dt.date(*(int(g) for g in match.groups()))
+        except ValueError:
+            continue
+        if day < run_date and (best is None or day > best[0]):
+            best = (day, part)
+    if best is None:
+        return None
+    import pyarrow.parquet as pq
+
+    try:
+        return best[0], pq.read_table(best[1]).to_pandas()
+    except Exception as exc:  # a corrupt snapshot must not crash the gate: the check reports it
+        raise _NotComputed(f"previous snapshot {best[1]} is unreadable: {exc}") from None
+
+
+# --------------------------------------------------------------------------- the Pandera schema
+
+
+def _numeric(series):
+    import pandas as pd
+
+    return pd.to_numeric(series, errors="coerce")
+
+
+def _type_check(column) -> Callable:
+    regex = {"integer": _INTEGER, "float": _FLOAT, "date": _DATE, "timestamp": _TIMESTAMP}[column.type]
+
+    def check(series):
+        text = series.astype(str).str.strip()
+        ok = text.str.fullmatch(regex)
+        if column.type in ("date", "timestamp"):
+            ok &= text.map(_parses_as_datetime)
+        return ok
+
+    return check
+
+
+def _pattern_check(pattern: str) -> Callable:
+    """JSON Schema semantics: the regular expression is searched (anchor it with ^...$ to match whole values)."""
+    regex = re.compile(pattern)
+    return lambda series: series.astype(str).map(lambda value: regex.search(value) is not None)
+
+
+def _parses_as_datetime(text: str) -> bool:
+    try:
+        dt.datetime.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
+def build_schema(contract: Contract):
+    """The Pandera schema generated from the contract's columns and its Pandera-level rules.
+
+    Every custom check is named `<rule id>:<what>` so a failure maps back to its rule; `required` and
+    `nullable` come from the `required_columns` and `not_null` rules (at most one of each per contract).
+    """
+    import pandera.pandas as pa
+
+    rules = {kind: [r for r in contract.quality_rules if r["check"] == kind] for kind in PANDERA_CHECKS}
+    columns = {}
+    for col in contract.columns:
+        checks = []
+        for rule in rules["types_valid"]:
+            if col.type != "string":
+                checks.append(pa.Check(_type_check(col), name=f"{rule['id']}:{col.type}"))
+            if col.pattern:
+                checks.append(pa.Check(_pattern_check(col.pattern), name=f"{rule['id']}:pattern"))
+        numeric = col.type in ("integer", "float")
+        for rule in rules["min_value"]:
+            if rule["params"]["column"] == col.name:
+                low = rule["params"]["min"]
+                checks.append(
+                    pa.Check(lambda s, low=low: _numeric(s).isna() | (_numeric(s) >= low), name=f"{rule['id']}:min")
+                )
+        for rule in rules["unique"]:
+            if rule["params"]["column"] == col.name:
+                checks.append(pa.Check(lambda s, n=numeric: _not_duplicated(s, n), name=f"{rule['id']}:unique"))
+        columns[col.name] = pa.Column(
+            checks=checks,
+            required=bool(rules["required_columns"]) and col.required,
+            nullable=not (rules["not_null"] and col.critical),
+        )
+    return pa.DataFrameSchema(columns, strict=False, name=contract.name)
+
+
+def _not_duplicated(series, numeric: bool):
+    values = _numeric(series) if numeric else series.astype(str).str.strip()
+    return values.isna() | ~values.duplicated(keep=False)
+
+
+def pandera_failures(contract: Contract, frame) -> dict[str, list[dict]]:
+    """Validate lazily; every failure case as {column, row, value, check}, grouped by rule id."""
+    import pandera.pandas as pa
+
+    ids = {kind: [r["id"] for r in contract.quality_rules if r["check"] == kind] for kind in PANDERA_CHECKS}
+    out: dict[str, list[dict]] = {}
+    try:
+        build_schema(contract).validate(frame, lazy=True)
+    except pa.errors.SchemaErrors as exc:
+        for case in exc.failure_cases.to_dict("records"):
+            check = str(case["check"])
+            if check in _BUILTIN:
+                rule_id, what = ids[_BUILTIN[check]][0], check
+            else:
+                rule_id, _, what = check.partition(":")
+            index = case.get("index")
+            missing_column = check == "column_in_dataframe"
+            out.setdefault(rule_id, []).append(
+                {
+                    "column": case["failure_case"] if missing_column else case["column"],
+                    "row": None if missing_column or _isnull(index) else int(index) + 1,
+                    "value": None if missing_column or _isnull(case["failure_case"]) else str(case["failure_case"]),
+                    "check": what,
+                }
+            )
+    return out
+
+
+def _isnull(value) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+# --------------------------------------------------------------------------- results
+
+
+def _result(dataset, rule, passed, observed, threshold, message, failure_cases=()):
+    return {
+        "dataset": dataset,
+        "rule": rule["id"],
+        "check": rule["check"],
+        "severity": rule["severity"],
+        "passed": bool(passed),
+        "observed": observed,
+        "threshold": threshold,
+        "message": message,
+        "failure_cases": list(failure_cases)[:MAX_FAILURE_CASES],
+    }
+
+
+def _pandera_result(contract: Contract, rule: dict, frame, cases: list[dict]) -> dict:
+    kind, params, n = rule["check"], rule.get("params", {}), len(cases)
+    columns = {c["column"] for c in cases}
+    where = ", ".join(sorted(map(str, columns)))
+    if kind == "required_columns":
+        required = [c.name for c in contract.columns if c.required]
+        return _result(
+            contract.name,
+            rule,
+            n == 0,
+            f"missing: {where}" if n else f"all {len(required)} present",
+            "every required column present",
+            f"required column(s) missing: {where}" if n else "every required column is present",
+            cases,
+        )
+    if kind == "types_valid":
+        return _result(
+            contract.name,
+            rule,
+            n == 0,
+            n,
+            "0 malformed values",
+            f"{n} value(s) do not parse as their column's type or pattern in {where}" if n else "every value parses",
+            cases,
+        )
+    if kind == "not_null":
+        return _result(
+            contract.name,
+            rule,
+            n == 0,
+            n,
+            "0 null or empty values in critical columns",
+            f"{n} null or empty value(s) in critical column(s) {where}" if n else "no null in critical columns",
+            cases,
+        )
+    if kind == "min_value":
+        column, low = params["column"], params["min"]
+        present = column in frame.columns
+        return _result(
+            contract.name,
+            rule,
+            n == 0,
+            n if present else f"column {column} missing",
+            f"{column} >= {low}",
+            f"{n} value(s) of {column} below {low}" if n else f"every {column} >= {low}",
+            cases,
+        )
+    column = params["column"]  # unique
+    return _result(
+        contract.name,
+        rule,
+        n == 0,
+        n,
+        f"{column} unique",
+        f"{n} row(s) share a {column} value" if n else f"every {column} is unique",
+        cases,
+    )
+
+
+# --------------------------------------------------------------------------- dataset-level checks
+
+
+class _Context:
+    def __init__(self, contract, frame, *, datos, run_date, source_status, degradation, now):
+        self.contract, self.frame = contract, frame
+        self.datos, self.run_date, self.now = datos, run_date, now
+        self.source_status, self.degradation = source_status, degradation
+        self._previous = ...
+
+    @property
+    def previous(self):
+        if self._previous is ...:
+            try:
+                self._previous = previous_snapshot(self.datos, self.contract, self.run_date)
+            except _NotComputed as exc:
+                self._previous = exc
+        if isinstance(self._previous, _NotComputed):
+            raise self._previous
+        return self._previous
+
+
+def _row_count_positive(rule, ctx):
+    rows = len(ctx.frame)
+    return _result(
+        ctx.contract.name, rule, rows > 0, rows, "> 0 rows", "the file has no data row" if rows == 0 else f"{rows} rows"
+    )
+
+
+def _parse_utc(text: str) -> dt.datetime:
+    moment = dt.datetime.fromisoformat(str(text))
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+def _freshness(rule, ctx):
+    params = rule["params"]
+    threshold = {k: params[k] for k in ("max_window_age_hours", "max_staged_age_hours")}
+    sources = SOURCES if ctx.contract.source == "aggregate" else (ctx.contract.source,)
+    docs = {s: ctx.source_status[s] for s in sources if isinstance(ctx.source_status.get(s), dict)}
+    if not docs:
+        return _result(
+            ctx.contract.name,
+            rule,
+            False,
+            None,
+            threshold,
+            f"no _source_status.json for {'/'.join(sources)}: the data's age is unknown",
+        )
+    try:
+        window_end = max(_parse_utc(d["window_end_utc"]) for d in docs.values())
+        staged = max(_parse_utc(d["generated_at_utc"]) for d in docs.values())
+    except (KeyError, TypeError, ValueError) as exc:
+        return _result(ctx.contract.name, rule, False, None, threshold, f"source status has no usable time: {exc}")
+    window_age = round((ctx.now - window_end).total_seconds() / 3600, 1)
+    staged_age = round((ctx.now - staged).total_seconds() / 3600, 1)
+    observed = {
+        "window_end_utc": window_end.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "window_age_hours": window_age,
+        "staged_at_utc": staged.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "staged_age_hours": staged_age,
+    }
+    stale = []
+    if window_age > params["max_window_age_hours"]:
+        stale.append(f"window ended {window_age} h ago (max {params['max_window_age_hours']} h)")
+    if staged_age > params["max_staged_age_hours"]:
+        stale.append(f"staged {staged_age} h ago (max {params['max_staged_age_hours']} h)")
+    message = (
+        "stale data: " + "; ".join(stale) if stale else f"window ended {window_age} h ago, staged {staged_age} h ago"
+    )
+    return _result(ctx.contract.name, rule, not stale, observed, threshold, message)
+
+
+def _no_previous(rule, ctx, threshold):
+    return _result(ctx.contract.name, rule, True, "no previous snapshot", threshold, "no previous snapshot to compare")
+
+
+def _drift_rank(rule, ctx):
+    """Spearman rank correlation of `value` between this run and the previous snapshot, over the union of
+    both snapshots' top-N `key`s (a key absent from one snapshot counts as value 0 there)."""
+    import numpy as np
+    import pandas as pd
+
+    key, value, top_n, low = (rule["params"][k] for k in ("key", "value", "top_n", "min_spearman"))
+    threshold = f"Spearman >= {low} over the top {top_n}"
+    prev = ctx.previous
+    if prev is None:
+        return _no_previous(rule, ctx, threshold)
+    day, before = prev
+    series = {}
+    for label, frame in (("current", ctx.frame), ("previous", before)):
+        if key not in frame.columns or value not in frame.columns:
+            return _result(
+                ctx.contract.name, rule, True, "not computed", threshold, f"{label} snapshot lacks {key} or {value}"
+            )
+        pairs = frame[[key, value]].dropna()
+        values = pd.Series(_numeric(pairs[value]).to_numpy(), index=pairs[key].astype(str).str.strip())
+        series[label] = values[values.notna()].groupby(level=0).sum()
+    top = set()
+    for values in series.values():
+        ordered = sorted(values.items(), key=lambda kv: (-kv[1], kv[0]))
+        top.update(k for k, _ in ordered[:top_n])
+    keys = sorted(top)
+    cur = series["current"].reindex(keys, fill_value=0).rank()
+    old = series["previous"].reindex(keys, fill_value=0).rank()
+    if len(keys) < 3 or cur.nunique() < 2 or old.nunique() < 2:
+        return _result(
+            ctx.contract.name,
+            rule,
+            True,
+            "not computed",
+            threshold,
+            f"too few distinct values to rank against the snapshot of {day} ({len(keys)} {key})",
+        )
+    rho = round(float(np.corrcoef(cur.to_numpy(), old.to_numpy())[0, 1]), 4)
+    passed = rho >= low
+    moved = sorted(keys, key=lambda k: -abs(cur[k] - old[k]))[:MAX_FAILURE_CASES] if not passed else []
+    cases = [
+        {
+            "column": key,
+            "value": k,
+            "check": f"{value} {series['previous'].get(k, 0)} -> {series['current'].get(k, 0)}",
+            "row": None,
+        }
+        for k in moved
+    ]
+    message = (
+        f"ranking of {value} moved against the snapshot of {day}: Spearman {rho} < {low}"
+        if not passed
+        else f"Spearman {rho} against the snapshot of {day}"
+    )
+    return _result(ctx.contract.name, rule, passed, rho, threshold, message, cases)
+
+
+def _relative_change(before: float, after: float) -> float:
+    if before == after:
+        return 0.0
+    if before == 0:
+        return math.inf
+    return abs(after - before) / abs(before)
+
+
+def _show(change: float) -> float | str:
+    return "from 0" if math.isinf(change) else round(change, 4)
+
+
+def _drift_total(rule, ctx):
+    columns, bound = rule["params"]["columns"], rule["params"]["max_relative_change"]
+    threshold = f"relative change of each column total <= {bound}"
+    prev = ctx.previous
+    if prev is None:
+        return _no_previous(rule, ctx, threshold)
+    day, before = prev
+    changes, cases = {}, []
+    for column in columns:
+        if column not in ctx.frame.columns or column not in before.columns:
+            continue
+        old, new = float(_numeric(before[column]).sum()), float(_numeric(ctx.frame[column]).sum())
+        changes[column] = _relative_change(old, new)
+        if changes[column] > bound:
+            cases.append({"column": column, "row": None, "value": f"{old:g} -> {new:g}", "check": "total"})
+    if not changes:
+        return _result(ctx.contract.name, rule, True, "not computed", threshold, f"none of {columns} in both snapshots")
+    worst = max(changes.values())
+    observed = {c: _show(v) for c, v in changes.items()}
+    passed = not cases
+    message = (
+        f"column total moved past {bound} against the snapshot of {day}: "
+        + ", ".join(f"{c['column']} {c['value']}" for c in cases)
+        if not passed
+        else f"largest relative change {_show(worst)} against the snapshot of {day}"
+    )
+    return _result(ctx.contract.name, rule, passed, observed, threshold, message, cases)
+
+
+def _row_count_change(rule, ctx):
+    bound = rule["params"]["max_relative_change"]
+    threshold = f"relative row count change <= {bound}"
+    prev = ctx.previous
+    if prev is None:
+        return _no_previous(rule, ctx, threshold)
+    day, before = prev
+    old, new = len(before), len(ctx.frame)
+    change = _relative_change(old, new)
+    observed = {"previous_rows": old, "rows": new, "relative_change": _show(change)}
+    passed = change <= bound
+    message = f"row count {old} -> {new} against the snapshot of {day} (relative change {_show(change)})"
+    return _result(ctx.contract.name, rule, passed, observed, threshold, message)
+
+
+def _optional_columns(rule, ctx):
+    optional = [c.name for c in ctx.contract.columns if not c.required]
+    missing = [name for name in optional if name not in ctx.frame.columns]
+    if not optional:
+        return _result(ctx.contract.name, rule, True, "no optional columns declared", "optional columns present", "ok")
+    return _result(
+        ctx.contract.name,
+        rule,
+        not missing,
+        f"missing: {', '.join(missing)}" if missing else f"all {len(optional)} present",
+        "optional columns present",
+        f"optional column(s) not in the file: {', '.join(missing)}" if missing else "every optional column present",
+        [{"column": m, "row": None, "value": None, "check": "optional_column"} for m in missing],
+    )
+
+
+def _sources_available(rule, ctx):
+    need = rule["params"]["min_sources"]
+    threshold = f">= {need} of {len(SOURCES)} sources"
+    decision = ctx.degradation
+    if decision is None:
+        return _result(ctx.contract.name, rule, True, "no degradation decision given", threshold, "not evaluated")
+    available = list(decision.get("available") or [])
+    unavailable = decision.get("unavailable") or {}
+    if not isinstance(unavailable, dict):  # a plain list of source names
+        unavailable = dict.fromkeys(map(str, unavailable), "unavailable")
+    verdict = decision.get("decision")
+    # the decision's own verdict counts too: `fail` trips the critical rule, `publish_with_warning` the warning
+    escalated = (verdict == "fail" and rule["severity"] == "critical") or (
+        verdict == "publish_with_warning" and rule["severity"] != "critical"
+    )
+    passed = len(available) >= need and not escalated
+    observed = f"{len(available)}/{len(SOURCES)} ({', '.join(available) or 'none'}); decision {verdict}"
+    why = "; ".join(f"{s}: {r}" for s, r in sorted(unavailable.items())) or decision.get("reason") or ""
+    message = f"{len(available)}/{len(SOURCES)} sources available" + (f" ({why})" if why else "")
+    cases = [{"column": None, "row": None, "value": s, "check": str(r)} for s, r in sorted(unavailable.items())]
+    return _result(ctx.contract.name, rule, passed, observed, threshold, message, cases if not passed else [])
+
+
+DATASET_CHECKS = {
+    "row_count_positive": _row_count_positive,
+    "freshness": _freshness,
+    "drift_rank": _drift_rank,
+    "drift_total": _drift_total,
+    "optional_columns": _optional_columns,
+    "row_count_change": _row_count_change,
+    "sources_available": _sources_available,
+}
+
+
+def _run_dataset_check(rule, ctx):
+    try:
+        return DATASET_CHECKS[rule["check"]](rule, ctx)
+    except _NotComputed as exc:
+        return _result(ctx.contract.name, rule, False, "not computed", None, str(exc))
+
+
+# --------------------------------------------------------------------------- the gate
+
+
+def contract_problems(contract: Contract) -> list[str]:
+    """What the JSON Schema cannot say: unique rule ids, one rule per Pandera built-in, params naming real columns."""
+    problems = []
+    ids = [r["id"] for r in contract.quality_rules]
+    problems += [f"rule id {i!r} appears more than once" for i in sorted({i for i in ids if ids.count(i) > 1})]
+    for kind in ("required_columns", "not_null"):
+        if sum(r["check"] == kind for r in contract.quality_rules) > 1:
+            problems.append(f"more than one {kind} rule")
+    names = set(contract.column_names)
+    for rule in contract.quality_rules:
+        params = rule.get("params", {})
+        named = [params[k] for k in ("column", "key", "value") if k in params] + list(params.get("columns", []))
+        problems += [f"rule {rule['id']!r} names unknown column {n!r}" for n in named if n not in names]
+    return problems
+
+
+def check_dataset(contract: Contract, path: Path, **context) -> list[dict]:
+    """Every rule of the contract on one file; an unreadable file is one critical failure."""
+    frame, unreadable = read_text_frame(Path(path))
+    if unreadable:
+        rule = {"id": "file_readable", "check": "file_readable", "severity": "critical"}
+        return [_result(contract.name, rule, False, unreadable, "a UTF-8 CSV with a header row", unreadable)]
+    ctx = _Context(contract, frame, **context)
+    failures = pandera_failures(contract, frame)
+    out = []
+    for rule in contract.quality_rules:
+        if rule["check"] in PANDERA_CHECKS:
+            out.append(_pandera_result(contract, rule, frame, failures.get(rule["id"], [])))
+        elif rule["check"] != "sources_available":  # run for every contract by evaluate()
+            out.append(_run_dataset_check(rule, ctx))
+    return out
+
+
+def evaluate(
+    files: dict[str, Path],
+    *,
+    datos: Path,
+    run_date: dt.date,
+    source_status: dict[str, dict],
+    degradation: dict | None = None,
+    now: dt.datetime | None = None,
+    contracts: dict[str, Contract] | None = None,
+) -> dict:
+    """Run the gate on `files` (logical dataset name -> CSV) and return the report. Writes nothing.
+
+    `contracts` defaults to contracts/datasets/. The degradation rules (`sources_available`) run even when
+    their dataset's file (trend_score) is missing or not in `files`: a 1/3 run fails although no score was
+    computed.
+    """
+    contracts = load_contracts() if contracts is None else contracts
+    now = now or dt.datetime.now(dt.UTC)
+    now = now if now.tzinfo else now.replace(tzinfo=dt.UTC)
+    context = {
+        "datos": Path(datos),
+        "run_date": run_date,
+        "source_status": source_status or {},
+        "degradation": degradation,
+        "now": now,
+    }
+    checks: list[dict] = []
+    for name, path in files.items():
+        contract = contracts.get(name)
+        if contract is None:
+            rule = {"id": "contract_known", "check": "contract_known", "severity": "critical"}
+            message = f"no contract for dataset {name!r}: known are {', '.join(sorted(contracts))}"
+            checks.append(_result(name, rule, False, name, "a contract in contracts/datasets/", message))
+            continue
+        problems = contract_problems(contract)
+        if problems:
+            rule = {"id": "contract_valid", "check": "contract_valid", "severity": "critical"}
+            checks.append(_result(name, rule, False, problems, "a consistent contract", "; ".join(problems)))
+            continue
+        checks += check_dataset(contract, path, **context)
+    # the degradation rules judge the run, not a file: given a decision, they run whether or not the dataset's
+    # file was checked (without one, only for the datasets in `files`, where they record "not evaluated")
+    for contract in contracts.values():
+        if degradation is None and contract.name not in files:
+            continue
+        ctx = _Context(contract, None, **context)
+        checks += [_run_dataset_check(r, ctx) for r in contract.quality_rules if r["check"] == "sources_available"]
+    return _roll_up(checks)
+
+
+def _roll_up(checks: list[dict]) -> dict:
+    failed = {s: sum(1 for c in checks if not c["passed"] and c["severity"] == s) for s in SEVERITIES}
+    status = "fail" if failed["critical"] else "pass_with_warnings" if failed["warning"] else "pass"
+    datasets: dict[str, str] = {}
+    for check in checks:
+        current = datasets.setdefault(check["dataset"], "pass")
+        if not check["passed"] and check["severity"] == "critical":
+            datasets[check["dataset"]] = "fail"
+        elif not check["passed"] and check["severity"] == "warning" and current == "pass":
+            datasets[check["dataset"]] = "warning"
+    return {
+        "status": status,
+        "datasets": dict(sorted(datasets.items())),
+        "checks": checks,
+        "counts": {
+            "datasets": len(datasets),
+            "checks": len(checks),
+            "passed": sum(c["passed"] for c in checks),
+            "failed_critical": failed["critical"],
+            "failed_warning": failed["warning"],
+            "failed_info": failed["info"],
+        },
+    }
+
+
+def summary_lines(report: dict) -> list[str]:
+    """Short readable lines: the verdict, then each failed check (severity, dataset, rule, why, examples)."""
+    counts = report["counts"]
+    lines = [
+        f"quality gate: {report['status']} ({counts['checks']} checks on {counts['datasets']} datasets; failed: "
+        f"{counts['failed_critical']} critical, {counts['failed_warning']} warning, {counts['failed_info']} info)"
+    ]
+    order = {s: i for i, s in enumerate(SEVERITIES)}
+    for check in sorted((c for c in report["checks"] if not c["passed"]), key=lambda c: order[c["severity"]]):
+        line = f"  {check['severity'].upper():8} {check['dataset']}.{check['rule']}: {check['message']}"
+        examples = [_case_text(case) for case in check["failure_cases"][:3]]
+        if examples and check["check"] in PANDERA_CHECKS:
+            line += " — e.g. " + "; ".join(examples)
+        lines.append(line)
+    flagged = {n: s for n, s in report["datasets"].items() if s != "pass"}
+    if flagged:
+        lines.append("  datasets: " + ", ".join(f"{n}={s}" for n, s in flagged.items()))
+    return lines
+
+
+def _case_text(case: dict) -> str:
+    where = f"row {case['row']} " if case.get("row") else ""
+    value = f"={case['value']!r}" if case.get("value") is not None else ""
+    return f"{where}{case.get('column')}{value} ({case.get('check')})"
+
+
+# --------------------------------------------------------------------------- CLI
+
+
+def staged_inputs(staging: Path, contracts: dict[str, Contract]) -> tuple[dict[str, Path], dict[str, dict], dict]:
+    """Files, source status documents and a degradation decision read from a staging folder.
+
+    A source is available when its `_source_status.json` is valid, says ok/partial and matches its files;
+    its datasets are checked whenever its status document does not say `failed` (so a file that no longer
+    matches its recorded SHA-256 is still checked and shown). The decision follows the policy of
+    reference/trend_score_v1.md (3/3 publish, 2/3 publish_with_warning, fewer fail); the aggregate step owns
+    the real one and passes it to `evaluate`.
+    """
+    files, status, available, unavailable = {}, {}, [], {}
+    for source in SOURCES:
+        folder = Path(staging) / source
+        if not folder.is_dir():
+            unavailable[source] = f"{folder} does not exist"
+            continue
+        doc, problems = check_source(folder)
+        if doc is not None:
+            status[source] = doc
+        if doc is not None and doc["status"] != "failed":
+            files.update({c.name: folder / c.v1_file for c in contracts.values() if c.source == source})
+        if problems or doc is None or doc["status"] == "failed":
+            unavailable[source] = "; ".join(problems) or "status failed"
+        else:
+            available.append(source)
+    n = len(available)
+    decision = "publish" if n == len(SOURCES) else "publish_with_warning" if n == len(SOURCES) - 1 else "fail"
+    reason = f"{n}/{len(SOURCES)} sources available"
+    return files, status, {"decision": decision, "available": available, "unavailable": unavailable, "reason": reason}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--staging", type=Path, help="staging folder (default $DATOS/staging)")
+    parser.add_argument(
+        "--trend-score", type=Path, help="trend score CSV (default $DATOS/work/trend_score.csv if present)"
+    )
+    parser.add_argument("--report", type=Path, help="write the JSON report here")
+    args = parser.parse_args(argv)
+    cfg = settings()
+    staging = args.staging or cfg.datos / "staging"
+    if not staging.is_dir():
+        raise PipelineError(
+            f"quality gate: staging folder {staging} does not exist: run an extractor or `make demo` first"
+        )
+    contracts = load_contracts()
+    files, status, degradation = staged_inputs(staging, contracts)
+    trend = args.trend_score or cfg.datos / "work" / "trend_score.csv"
+    if args.trend_score or trend.exists():
+        files["trend_score"] = trend
+    log = get_logger("quality_gate")  # created here, not at import: the handler binds the stderr of the run
+    log.info("checking %d datasets from %s (run date %s)", len(files), staging, cfg.run_date)
+    report = evaluate(files, datos=cfg.datos, run_date=cfg.run_date, source_status=status, degradation=degradation)
+    print("\n".join(summary_lines(report)))
+    if args.report:
+        write_json(args.report, report)
+        log.info("wrote %s", args.report)
+    return 1 if report["status"] == "fail" else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(run_cli(main))
