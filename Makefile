@@ -22,7 +22,8 @@ RUN_DATE ?= $(shell date -u +%F)
 RUN_ID ?=
 HISTORY_WRITES ?= 1
 LEGACY_V1_COPIES ?= 1
-export DATOS RUN_DATE RUN_ID HISTORY_WRITES LEGACY_V1_COPIES
+AS_OF ?=
+export DATOS RUN_DATE RUN_ID HISTORY_WRITES LEGACY_V1_COPIES AS_OF
 OFFLINE ?=
 # EXTRACT=0: take the staged sources as they are, never re-extract (CI's aggregate job, fed by artifacts);
 # a source whose job left nothing is then simply unavailable to the degradation policy.
@@ -65,7 +66,7 @@ help: ## list the verbs (plain `make` does this)
 
 demo: $(VENV_STAMP) ## the weekly pipeline on bundled recorded data (no secrets, no network), then a summary
 	$(MAKE) $(DEMO_DIR)/site/run_manifest.json DATOS=$(DEMO_DIR)/datos PUBLISH_DIR=$(DEMO_DIR)/site \
-	  RUN_DATE=$(DEMO_DATE) OFFLINE=1
+	  RUN_DATE=$(DEMO_DATE) OFFLINE=1 AS_OF=$(DEMO_DATE)T06:00:00Z
 	$(PY) scripts/summary.py --datos $(DEMO_DIR)/datos --site $(DEMO_DIR)/site
 
 weekly: preflight ## the live weekly run: preflight -> extract x3 -> aggregate -> publish

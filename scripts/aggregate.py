@@ -157,7 +157,7 @@ def aggregate(cfg: Settings, staging: Path, trend_score: Path, degradation_file:
     if degradation["decision"] == "fail":
         checked = {}
     report = quality_gate.evaluate(
-        checked, datos=datos, run_date=cfg.run_date, source_status=source_status, degradation=degradation
+        checked, datos=datos, run_date=cfg.run_date, source_status=source_status, degradation=degradation, now=cfg.as_of
     )
     write_json(datos / "metadata" / "quality" / f"{cfg.run_id}.json", report)
     for line in quality_gate.summary_lines(report):

@@ -740,7 +740,9 @@ def main(argv: list[str] | None = None) -> int:
         files["trend_score"] = trend
     log = get_logger("quality_gate")  # created here, not at import: the handler binds the stderr of the run
     log.info("checking %d datasets from %s (run date %s)", len(files), staging, cfg.run_date)
-    report = evaluate(files, datos=cfg.datos, run_date=cfg.run_date, source_status=status, degradation=degradation)
+    report = evaluate(
+        files, datos=cfg.datos, run_date=cfg.run_date, source_status=status, degradation=degradation, now=cfg.as_of
+    )
     print("\n".join(summary_lines(report)))
     if args.report:
         write_json(args.report, report)

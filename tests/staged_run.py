@@ -103,7 +103,13 @@ def decide(datos: Path) -> dict:
 
 
 def run_script(script: str, datos: Path, *args: str, run_id: str | None = None, **env: str):
-    environment = {**os.environ, "DATOS": str(datos), "RUN_DATE": RUN_DATE.isoformat(), **env}
+    environment = {
+        **os.environ,
+        "DATOS": str(datos),
+        "RUN_DATE": RUN_DATE.isoformat(),
+        "AS_OF": f"{env.get('RUN_DATE', RUN_DATE.isoformat())}T06:00:00Z",  # a run on the morning of its date
+        **env,
+    }
     if run_id:
         environment["RUN_ID"] = run_id
     return subprocess.run(

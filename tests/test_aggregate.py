@@ -10,8 +10,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from common import csv_row_count, load_contracts, manifest_errors, sha256_file
-from staged_run import TREND_SCORE, decide, run_script, stage, write_csv
+from common import csv_row_count, load_contracts, manifest_errors, sha256_file, write_source_status
+from staged_run import RUN_DATE, TREND_SCORE, decide, run_script, stage, write_csv
 
 RUN_A = "11111111-1111-4111-8111-111111111111"
 RUN_B = "22222222-2222-4222-8222-222222222222"
@@ -258,3 +258,54 @@ def test_replay_errors_are_clear(datos, tmp_path):
     replaced = run_script("replay.py", datos, "--run-id", RUN_A)
     assert replaced.returncode == 2 and "a later run on the same day replaced" in replaced.stderr
     assert not (datos / "replay" / RUN_A).exists()
+
+
+def restage(datos: Path, source: str, name: str, rows: list[list[str]]) -> None:
+    """Replace one staged file and record it in its source's status (a source that staged bad data honestly)."""
+    folder = datos / "staging" / source
+    write_csv(folder / name, rows)
+    status = json.loads((folder / "_source_status.json").read_text())
+    write_source_status(folder, source=source, status="ok", run_date=RUN_DATE, files=list(status["files"]))
+    decide(datos)
+
+
+@pytest.mark.parametrize(
+    ("source", "name", "rows", "expected"),
+    [
+        (
+            "aggregate",
+            "trend_score.csv",
+            [TREND_SCORE[0], TREND_SCORE[1], ["2", "", "1.0", "0.0", "0.0", "0.4", "1"]],
+            "trend_score",
+        ),
+        ("aggregate", "trend_score.csv", [TREND_SCORE[0], TREND_SCORE[1], ["1", *TREND_SCORE[2][1:]]], "trend_score"),
+        ("stackoverflow", "so_volumen_preguntas.csv", [["lenguaje"], ["python"], ["go"]], "so_volumen"),
+    ],
+    ids=["null-in-critical-column", "duplicate-ranking", "missing-required-column"],
+)
+def test_a_critical_violation_publishes_nothing(datos, source, name, rows, expected):
+    assert aggregate(datos, RUN_A).returncode == 0
+    before = published_state(datos)
+    if source == "aggregate":
+        write_csv(datos / "work" / name, rows)
+    else:
+        restage(datos, source, name, rows)
+    run = aggregate(datos, RUN_B)
+    assert run.returncode == 1
+    assert "did NOT publish (the quality gate failed)" in run.stdout
+    assert expected in run.stderr  # the gate's summary names the dataset
+    assert published_state(datos) == before
+    failed = json.loads((datos / "metadata/runs" / f"{RUN_B}.json").read_text())
+    assert failed["quality_gate_status"] == "fail" and failed["published"] is False
+    assert {d["dataset_logical_name"]: d["quality_status"] for d in failed["datasets"]}[expected] == "fail"
+    report = json.loads((datos / "metadata/quality" / f"{RUN_B}.json").read_text())
+    assert any(c["dataset"] == expected and c["severity"] == "critical" and not c["passed"] for c in report["checks"])
+
+
+def test_stale_data_publishes_with_the_warning_flag(datos):
+    run = aggregate(datos, RUN_A, AS_OF="2026-12-20T06:00:00Z")  # four weeks after the window ended
+    assert run.returncode == 0, run.stderr
+    manifest = json.loads((datos / "metadata/run_manifest.json").read_text())
+    assert manifest["quality_gate_status"] == "pass_with_warnings" and manifest["published"] is True
+    assert "warning" in {d["quality_status"] for d in manifest["datasets"]}
+    assert (datos / "latest/trend_score.csv").is_file()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import logging
 import subprocess
 
 import pytest
@@ -63,7 +62,6 @@ def test_logger_redacts_messages_and_tracebacks(monkeypatch, capsys):
     err = capsys.readouterr().err
     assert "request failed" in err and "boom with ***" in err
     assert SENTINEL not in err
-    logging.getLogger("trends").handlers.clear()
 
 
 def test_run_cli_turns_errors_into_one_redacted_line(monkeypatch, capsys):

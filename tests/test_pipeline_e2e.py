@@ -1,0 +1,123 @@
+"""End to end: the real make targets on the bundled recorded data, in a temporary copy of the project."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from common import ROOT, SECRET_NAMES, load_contracts
+
+DEMO_DATE = "2026-11-23"
+V1_FILES = sorted(c.v1_file for c in load_contracts().values())
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory) -> Path:
+    """A copy of the project (sharing the built .venv) so touching its files cannot disturb the real one."""
+    copy = tmp_path_factory.mktemp("project") / "repo"
+    shutil.copytree(
+        ROOT,
+        copy,
+        ignore=shutil.ignore_patterns(".git", ".venv", "demo", "raw", "staging", "work", "*cache*", "__pycache__"),
+    )
+    (copy / ".venv").symlink_to(ROOT / ".venv")
+    return copy
+
+
+def make(project: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
+    environment = {k: v for k, v in os.environ.items() if k not in SECRET_NAMES and not k.startswith("MAKE")}
+    environment.update(env)
+    return subprocess.run(["make", *args], cwd=project, env=environment, capture_output=True, text=True)
+
+
+def state(folder: Path) -> dict[str, tuple[int, bytes]]:
+    return {
+        p.relative_to(folder).as_posix(): (p.stat().st_mtime_ns, p.read_bytes())
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+DEMO_VARS = ("DATOS=demo/datos", "PUBLISH_DIR=demo/site", f"RUN_DATE={DEMO_DATE}", "OFFLINE=1")
+
+
+@pytest.fixture(scope="module")
+def demo(project) -> subprocess.CompletedProcess:
+    run = make(project, "demo")
+    assert run.returncode == 0, run.stdout + run.stderr
+    return run
+
+
+def test_demo_produces_the_full_published_layout(project, demo):
+    datos = project / "demo/datos"
+    assert sorted(p.name for p in (datos / "latest").iterdir()) == V1_FILES
+    for contract in load_contracts().values():
+        assert (datos / f"history/{contract.name}/year=2026/month=11/day=23/part-0000.parquet").is_file()
+        assert (datos / contract.v1_file).is_file()
+    manifest = json.loads((datos / "metadata/run_manifest.json").read_text())
+    assert manifest["run_date"] == DEMO_DATE and manifest["published"] is True
+    assert (datos / "metadata/runs" / f"{manifest['run_id']}.json").is_file()
+    site = sorted(p.name for p in (project / "demo/site").iterdir())
+    assert site == sorted([*V1_FILES, "run_manifest.json", "trend_history.json", "trend_score.json"])
+    assert "quality gate" in demo.stdout and "top 10 technologies" in demo.stdout
+    assert "Python" in demo.stdout
+
+
+def test_a_second_demo_rewrites_nothing(project, demo):
+    before = state(project / "demo")
+    time.sleep(0.05)  # so that any rewrite would show in the mtimes
+    again = make(project, "demo")
+    assert again.returncode == 0, again.stderr
+    assert state(project / "demo") == before
+    assert "extract_" not in again.stdout and "aggregate.py" not in again.stdout
+    assert make(project, "-q", "demo/site/run_manifest.json", *DEMO_VARS).returncode == 0
+
+
+def test_touching_the_trend_sql_rebuilds_trend_and_downstream_only(project, demo):
+    datos = project / "demo/datos"
+    staged = state(datos / "staging")
+    trend = (datos / "work/trend_score.csv").stat().st_mtime_ns
+    time.sleep(0.05)
+    (project / "sql/trend_score.sql").touch()
+    run = make(project, "demo")
+    assert run.returncode == 0, run.stderr
+    assert "extract_" not in run.stdout and "degradation.py" not in run.stdout
+    assert "trend_engine.py" in run.stdout and "aggregate.py" in run.stdout and "publish.py" in run.stdout
+    assert state(datos / "staging") == staged
+    assert (datos / "work/trend_score.csv").stat().st_mtime_ns > trend
+    assert len(list((datos / "metadata/runs").glob("*.json"))) == 2
+
+
+def test_a_corrupted_staged_file_makes_its_source_unavailable(project, demo):
+    datos = project / "demo/datos"
+    staged = datos / "staging/reddit/reddit_temas_emergentes.csv"
+    staged.write_text(staged.read_text().replace("\n", "\n#", 1))
+    run = make(project, "demo")
+    assert run.returncode == 0, run.stderr
+    manifest = json.loads((datos / "metadata/run_manifest.json").read_text())
+    assert manifest["quality_gate_status"] == "pass_with_warnings"
+    assert manifest["degradation"]["available"] == ["github", "stackoverflow"]
+    assert "reddit" in manifest["degradation"]["unavailable"]
+    weights = manifest["degradation"]["weights"]
+    assert weights["reddit"] == 0 and abs(weights["github"] + weights["stackoverflow"] - 1) < 1e-9
+    assert abs(weights["github"] - 0.40 / 0.75) < 1e-9
+    assert "pass_with_warnings" in run.stdout
+
+
+def test_weekly_without_secrets_fails_in_preflight_naming_them(project, tmp_path):
+    run = make(project, "weekly", f"DATOS={tmp_path}/datos", "PUBLISH_DIR=" + str(tmp_path / "site"))
+    assert run.returncode != 0
+    for name in SECRET_NAMES:
+        assert name in run.stderr
+    assert "make demo" in run.stderr
+    assert not (tmp_path / "datos/raw").exists() and not (tmp_path / "datos/staging").exists()
+    partial = make(project, "weekly", f"DATOS={tmp_path}/datos", GH_PAT="x" * 20, REDDIT_CLIENT_ID="y" * 20)
+    assert partial.returncode != 0
+    assert "STACKOVERFLOW_KEY, REDDIT_CLIENT_SECRET" in partial.stderr
+    assert "GH_PAT" not in partial.stderr.split("missing secret(s):")[1]
