@@ -1,0 +1,141 @@
+"""Score technologies with the V2 engine (sql/trend_score.sql on DuckDB) and write trend_score.csv.
+
+Reads a flat folder with the three V1 input files (a V1 `datos/` folder, or the run's staged files) and writes
+the V1 `trend_score.csv` text. With --degradation, the weights and the sources to use come from the decision
+file written by scripts/degradation.py; without it all three sources are read with the default weights.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import sys
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+import common
+
+log = common.get_logger("trend_engine")
+
+DEFAULT_WEIGHTS = {"github": 0.40, "stackoverflow": 0.35, "reddit": 0.25}
+INPUT_FILES = {
+    "github": "github_repos_2025.csv",
+    "stackoverflow": "so_volumen_preguntas.csv",
+    "reddit": "reddit_temas_emergentes.csv",
+}
+# the view each input becomes, and the V1 columns the SQL reads from it
+INPUT_VIEWS = {
+    "github": ("github_repos", ("language",)),
+    "stackoverflow": ("so_volumen", ("lenguaje", "preguntas_nuevas_2025")),
+    "reddit": ("reddit_temas", ("tema", "menciones")),
+}
+SQL_FILE = "trend_score.sql"
+
+
+def _bind_input(con, source: str, path: Path | None) -> None:
+    """Create the view sql/trend_score.sql reads for `source`: the CSV, or an empty view when unavailable."""
+    view, columns = INPUT_VIEWS[source]
+    if path is None:
+        empty = ", ".join(f"null::varchar as {col}" for col in columns)
+        con.execute(f"create or replace temp view {view} as select {empty} limit 0")
+        return
+    path = Path(path)
+    if not path.is_file():
+        raise common.PipelineError(f"trend score: {source} input {path} does not exist: pass a folder with {path.name}")
+    try:
+        rel = con.read_csv(str(path), header=True, all_varchar=True)
+    except Exception as exc:  # duckdb raises several error types for unreadable CSVs
+        raise common.PipelineError(f"trend score: cannot read {source} input {path}: {exc}") from None
+    missing = [col for col in columns if col not in rel.columns]
+    if missing:
+        raise common.PipelineError(
+            f"trend score: {path} lacks column(s) {', '.join(missing)}: is it the V1 {INPUT_FILES[source]}?"
+        )
+    rel.create_view(view, replace=True)
+
+
+def _bind_name_map(con) -> None:
+    con.execute("create or replace temp table tech_names (raw_name varchar primary key, display_name varchar)")
+    con.executemany("insert into tech_names values (?, ?)", sorted(common.read_name_map().items()))
+
+
+def score(con, inputs: Mapping[str, Path | None], weights: Mapping[str, float]):
+    """The trend_score relation (contract columns, ordered by ranking) for `inputs`.
+
+    `inputs[source] is None` marks an unavailable source: it scores 0 for every technology (give it weight 0).
+    """
+    if set(inputs) != set(common.SOURCES) or set(weights) != set(common.SOURCES):
+        raise ValueError(f"inputs and weights need exactly the sources {common.SOURCES}")
+    for source in common.SOURCES:
+        _bind_input(con, source, inputs[source])
+        # a prepared statement keeps the weight an exact double (a literal would become a DECIMAL)
+        con.execute(f"set variable weight_{source} = $1", [float(weights[source])])
+    _bind_name_map(con)
+    return common.run_sql_file(con, SQL_FILE)
+
+
+def _format(value: object) -> str:
+    """One CSV field as pandas `to_csv` writes it: floats by their shortest repr (100.0, 45.67, 0.0)."""
+    if isinstance(value, float):
+        return repr(value)
+    return str(value)
+
+
+def csv_text(rel_or_rows) -> str:
+    """The trend_score CSV text: contract header, LF endings, V1 float text."""
+    columns = common.load_contract("trend_score").column_names
+    rows: Iterable = rel_or_rows.fetchall() if hasattr(rel_or_rows, "fetchall") else rel_or_rows
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(columns)
+    for row in rows:
+        values = [row[col] for col in columns] if isinstance(row, Mapping) else list(row)
+        if len(values) != len(columns):
+            raise ValueError(f"a trend_score row has {len(values)} values, the contract has {len(columns)} columns")
+        writer.writerow([_format(v) for v in values])
+    return buffer.getvalue()
+
+
+def write_csv(rel_or_rows, path: Path) -> int:
+    """Write the trend_score CSV atomically (UTF-8, LF); returns the number of data rows."""
+    text = csv_text(rel_or_rows)
+    common.atomic_write_text(Path(path), text)
+    return text.count("\n") - 1
+
+
+def plan_from_decision(input_dir: Path, decision: Mapping) -> tuple[dict[str, Path | None], dict[str, float]]:
+    """Inputs and weights from a degradation decision (scripts/degradation.py)."""
+    if decision.get("decision") == "fail":
+        raise common.PipelineError(
+            f"trend score: the degradation decision is fail ({decision.get('reason', 'no reason given')}): "
+            "no trend score is computed for this run"
+        )
+    available = set(decision["available"])
+    inputs = {s: (Path(input_dir) / INPUT_FILES[s] if s in available else None) for s in common.SOURCES}
+    weights = {s: float(decision["weights"][s]) if s in available else 0.0 for s in common.SOURCES}
+    return inputs, weights
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--input-dir", type=Path, required=True, help="flat folder with the three V1 input CSVs")
+    parser.add_argument("--output", type=Path, required=True, help="the trend_score.csv to write")
+    parser.add_argument("--degradation", type=Path, help="decision file from scripts/degradation.py (weights, sources)")
+    args = parser.parse_args(argv)
+
+    if args.degradation:
+        decision = common.read_json(args.degradation, "degradation decision")
+        inputs, weights = plan_from_decision(args.input_dir, decision)
+    else:
+        inputs = {s: args.input_dir / name for s, name in INPUT_FILES.items()}
+        weights = dict(DEFAULT_WEIGHTS)
+    con = common.duckdb_connect()
+    rows = write_csv(score(con, inputs, weights), args.output)
+    used = ", ".join(f"{s} {weights[s]:.4g}" for s in common.SOURCES if inputs[s] is not None)
+    print(f"wrote {args.output}: {rows} technologies (weights {used})", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(common.run_cli(main))
