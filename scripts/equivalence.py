@@ -90,7 +90,9 @@ def compare(case: str, v1: pd.DataFrame, v2: pd.DataFrame) -> Result:
     top_a = list(v1["tecnologia"][:10])
     top_b = set(v2["tecnologia"][:10])
     tenth = float(v2["trend_score"].iloc[min(10, len(v2)) - 1]) if len(v2) else 0.0
-    matched = sum(1 for t in top_a if t in top_b or (t in b.index and b.loc[t, "trend_score"] >= tenth - TIE_DELTA - EPS))
+    matched = sum(
+        1 for t in top_a if t in top_b or (t in b.index and b.loc[t, "trend_score"] >= tenth - TIE_DELTA - EPS)
+    )
     denominator = max(len(top_a), len(top_b))
     overlap = matched / denominator if denominator else 1.0
     if overlap < MIN_TOP10_OVERLAP - EPS:

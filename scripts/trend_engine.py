@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import functools
 import io
 import sys
 from collections.abc import Iterable, Mapping
@@ -43,16 +44,31 @@ def _bind_input(con, source: str, path: Path | None) -> None:
     path = Path(path)
     if not path.is_file():
         raise common.PipelineError(f"trend score: {source} input {path} does not exist: pass a folder with {path.name}")
-    try:
-        rel = con.read_csv(str(path), header=True, all_varchar=True)
-    except Exception as exc:  # duckdb raises several error types for unreadable CSVs
-        raise common.PipelineError(f"trend score: cannot read {source} input {path}: {exc}") from None
-    missing = [col for col in columns if col not in rel.columns]
+    header = _header(path)
+    missing = [col for col in columns if col not in header]
     if missing:
         raise common.PipelineError(
             f"trend score: {path} lacks column(s) {', '.join(missing)}: is it the V1 {INPUT_FILES[source]}?"
         )
-    rel.create_view(view, replace=True)
+    # V1 files are plain pandas CSVs: stating the dialect skips DuckDB's sniffer; every column is read as text
+    # and the SQL casts what it uses
+    types = "{" + ", ".join(f"{_literal(col)}: 'varchar'" for col in header) + "}"
+    con.execute(
+        f"create or replace temp view {view} as select * from read_csv({_literal(str(path))}, auto_detect = false, "
+        f"header = true, delim = ',', quote = '\"', escape = '\"', columns = {types})"
+    )
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _header(path: Path) -> list[str]:
+    with open(path, newline="", encoding="utf-8-sig") as fh:
+        header = next(csv.reader(fh), None)
+    if not header:
+        raise common.PipelineError(f"trend score: {path} is empty: a V1 CSV starts with its header line")
+    return header
 
 
 def _bind_name_map(con) -> None:
@@ -75,6 +91,14 @@ def score(con, inputs: Mapping[str, Path | None], weights: Mapping[str, float]):
     return common.run_sql_file(con, SQL_FILE)
 
 
+@functools.cache
+def contract_columns() -> list[str]:
+    """The trend_score columns in contract order (read straight from the contract: its schema is tested elsewhere,
+    and validating every contract would cost more than scoring)."""
+    path = common.CONTRACTS_DIR / "datasets" / "trend_score.json"
+    return common.Contract(common.read_json(path, "trend_score contract")).column_names
+
+
 def _format(value: object) -> str:
     """One CSV field as pandas `to_csv` writes it: floats by their shortest repr (100.0, 45.67, 0.0)."""
     if isinstance(value, float):
@@ -84,7 +108,7 @@ def _format(value: object) -> str:
 
 def csv_text(rel_or_rows) -> str:
     """The trend_score CSV text: contract header, LF endings, V1 float text."""
-    columns = common.load_contract("trend_score").column_names
+    columns = contract_columns()
     rows: Iterable = rel_or_rows.fetchall() if hasattr(rel_or_rows, "fetchall") else rel_or_rows
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")

@@ -21,27 +21,46 @@ create or replace temp macro round2_like_numpy(x) as (
 
 with
 
+github_raw_counts as (
+    -- counted before any string work: a million repositories carry a few dozen distinct labels
+    select
+        language,
+        count(*) as repos
+    from github_repos
+    group by language
+),
+
 github_labels as (
     -- an empty language is 'Sin especificar'
-    select coalesce(nullif(trim(language), ''), 'Sin especificar') as raw_name
-    from github_repos
+    select
+        repos,
+        coalesce(nullif(trim(language), ''), 'Sin especificar') as raw_name
+    from github_raw_counts
+),
+
+not_languages as (
+    -- GitHub labels that are not programming languages (compared lower-cased)
+    select labels.label
+    from (
+        values
+        ('sin especificar'), ('llms/ai'), ('ai/ml'), ('ai'), ('llm'), ('genai'), ('artificial intelligence')
+    ) as labels (label)
 ),
 
 github_languages as (
-    -- labels that are not programming languages
-    select raw_name
+    -- a join, not a filter: DuckDB would push a filter below the count and run it on every repository
+    select
+        github_labels.raw_name,
+        github_labels.repos
     from github_labels
-    where
-        lower(raw_name) not in (
-            'sin especificar', 'llms/ai', 'ai/ml', 'ai', 'llm', 'genai', 'artificial intelligence'
-        )
+    anti join not_languages on lower(github_labels.raw_name) = not_languages.label
 ),
 
 github_top as (
     -- the 15 most frequent languages; V1 left ties at the cut undefined, V2 takes the name ascending
     select
         raw_name,
-        count(*) as raw_count
+        sum(repos) as raw_count
     from github_languages
     group by raw_name
     order by raw_count desc, raw_name asc
