@@ -79,12 +79,15 @@ def compare(case: str, v1: pd.DataFrame, v2: pd.DataFrame) -> Result:
         worst = diffs.max(axis=1).idxmax()
         breaches.append(f"score differs by {max_diff:.2f} (worst: {worst})")
 
-    # a technology in one output only is a breach unless it sat on the > 0 boundary (score <= 0.01)
+    # a technology in one output only is a breach unless it sat on the > 0 boundary (score <= 0.01); such
+    # boundary rows are the last ones, so they are left out of the top-10 and rank comparisons
     for name, side, other in ((a, "V1", b), (b, "V2", a)):
         only = name.index.difference(other.index)
         real = [t for t in only if name.loc[t, "trend_score"] > TIE_DELTA + EPS]
         if real:
             breaches.append(f"only in {side}: {', '.join(map(str, real[:5]))}")
+    v1 = v1[v1["tecnologia"].isin(shared) | (v1["trend_score"] > TIE_DELTA + EPS)]
+    v2 = v2[v2["tecnologia"].isin(shared) | (v2["trend_score"] > TIE_DELTA + EPS)]
 
     # top-10 overlap; a V1 top-10 technology tied (within 0.01) with V2's 10th score counts as overlapping
     top_a = list(v1["tecnologia"][:10])
