@@ -126,6 +126,26 @@ def test_rounding_follows_numpy_at_the_xx5_edge(tmp_path):
     assert rows["Go"][5] == expected.loc["Go", "trend_score"]
 
 
+def test_the_rounding_macro_equals_numpy_on_random_scores(tmp_path):
+    import numpy as np
+    import pandas as pd
+
+    con = common.duckdb_connect()
+    trend_engine.score(con, inputs_of(v1_folder(tmp_path, so=[("go", 1)])), ALL).fetchall()  # defines the macro
+    rng = np.random.default_rng(5)
+    low = rng.integers(0, 5000, 200_000)
+    span = rng.integers(1, 5000, 200_000)
+    values = pd.DataFrame({"x": low + rng.integers(0, span + 1), "low": low, "high": low + span})
+    scores = (values["x"] - values["low"]) / (values["high"] - values["low"]) * 100
+    weighted = pd.DataFrame({"g": scores.round(2), "s": scores.round(2).sample(frac=1, random_state=1).to_numpy()})
+    got = con.sql(
+        "select round2_like_numpy((x - low)::double / (high - low) * 100) as score from values"
+    ).fetchnumpy()["score"]
+    assert (got == scores.round(2).to_numpy()).all()
+    got = con.sql("select round2_like_numpy(0.40 * g + 0.35 * s) as t from weighted").fetchnumpy()["t"]
+    assert (got == (0.40 * weighted["g"] + 0.35 * weighted["s"]).round(2).to_numpy()).all()
+
+
 def test_two_raw_names_with_one_display_name_keep_the_higher_score(tmp_path):
     folder = v1_folder(
         tmp_path, github=[("Go", 1), ("Rust", 2)], so=[("python", 1000), ("react", 300), ("reactjs", 400), ("go", 100)]
