@@ -88,7 +88,7 @@ def run_engine(engine: str, folder: Path, output: Path) -> dict:
 
         import v1_oracle
 
-        if engine == "v1-object":  # strings as Python objects, the default of the pandas (<= 2) that V1 ran on
+        if engine == "v1-object":  # strings as Python objects, the default before pandas 3.0
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 pd.set_option("future.infer_string", False)
@@ -144,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
     labels = {
         "v2": "V2 DuckDB",
         "v1": "V1 oracle (pandas 3 defaults)",
-        "v1-object": "V1 oracle (object strings, as pandas <= 2 ran V1)",
+        "v1-object": "V1 oracle (object strings, pandas < 3 default)",
     }
     for engine, r in best.items():
         print(

@@ -135,7 +135,7 @@ name_character_pairs as (
 ),
 
 title_cased as (
-    -- Python's str.title(): a char_text after a cased one is lower-cased, any other is upper-cased
+    -- Python's str.title(): a character after a cased character is lower-cased, any other upper-cased
     select
         name_key,
         string_agg(
