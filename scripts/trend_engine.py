@@ -17,7 +17,6 @@ from pathlib import Path
 
 import common
 
-
 DEFAULT_WEIGHTS = {"github": 0.40, "stackoverflow": 0.35, "reddit": 0.25}
 INPUT_FILES = {
     "github": "github_repos_2025.csv",

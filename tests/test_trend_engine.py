@@ -138,9 +138,9 @@ def test_the_rounding_macro_equals_numpy_on_random_scores(tmp_path):
     values = pd.DataFrame({"x": low + rng.integers(0, span + 1), "low": low, "high": low + span})
     scores = (values["x"] - values["low"]) / (values["high"] - values["low"]) * 100
     weighted = pd.DataFrame({"g": scores.round(2), "s": scores.round(2).sample(frac=1, random_state=1).to_numpy()})
-    got = con.sql(
-        "select round2_like_numpy((x - low)::double / (high - low) * 100) as score from values"
-    ).fetchnumpy()["score"]
+    got = con.sql("select round2_like_numpy((x - low)::double / (high - low) * 100) as score from values").fetchnumpy()[
+        "score"
+    ]
     assert (got == scores.round(2).to_numpy()).all()
     got = con.sql("select round2_like_numpy(0.40 * g + 0.35 * s) as t from weighted").fetchnumpy()["t"]
     assert (got == (0.40 * weighted["g"] + 0.35 * weighted["s"]).round(2).to_numpy()).all()
