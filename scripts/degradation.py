@@ -47,7 +47,11 @@ def decide(staging_root: Path) -> dict:
     for source in common.SOURCES:
         doc, problems = common.check_source(Path(staging_root) / source)
         found = source_problems(source, doc, problems)
-        sources[source] = {"status": doc["status"] if doc else "missing", "problems": found}
+        if doc:
+            status = doc["status"]
+        else:
+            status = "invalid" if (Path(staging_root) / source / "_source_status.json").exists() else "missing"
+        sources[source] = {"status": status, "problems": found}
         if found:
             unavailable[source] = "; ".join(found)
         else:

@@ -102,6 +102,15 @@ def test_missing_status_file_is_unavailable(tmp_path):
     assert "does not exist" in doc["unavailable"]["github"]
 
 
+def test_an_unreadable_status_file_is_unavailable(tmp_path):
+    for source in common.SOURCES:
+        stage(tmp_path, source)
+    (tmp_path / "reddit" / "_source_status.json").write_text('{"status": "ok"', encoding="utf-8")
+    doc = degradation.decide(tmp_path)
+    assert doc["sources"]["reddit"]["status"] == "invalid"
+    assert "not valid JSON" in doc["unavailable"]["reddit"]
+
+
 def test_failed_status_is_unavailable_and_partial_is_available(tmp_path):
     stage(tmp_path, "github", status="failed")
     stage(tmp_path, "stackoverflow", status="partial")
