@@ -78,6 +78,9 @@ def score(con, inputs: Mapping[str, Path | None], weights: Mapping[str, float]):
     """The trend_score relation (contract columns, ordered by ranking) for `inputs`.
 
     `inputs[source] is None` marks an unavailable source: it scores 0 for every technology (give it weight 0).
+    Creates (or replaces) in `con` the temp views github_repos, so_volumen, reddit_temas, the temp table tech_names,
+    the variables weight_<source> and the macro round2_like_numpy. The relation is lazy: read it before scoring
+    other inputs on the same connection.
     """
     if set(inputs) != set(common.SOURCES) or set(weights) != set(common.SOURCES):
         raise ValueError(f"inputs and weights need exactly the sources {common.SOURCES}")
