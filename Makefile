@@ -31,6 +31,8 @@ EXTRACT ?= 1
 PUBLISH_DIR ?= frontend/assets/data
 OUT ?=
 GATE_REPORT ?=
+INPUT_DIR ?=
+OUTPUT ?=
 
 # The demo: the bundled recorded responses of one run date, run in a folder of its own.
 DEMO_DATE := 2026-11-23
@@ -45,12 +47,14 @@ status = $(STAGING)/$(1)/_source_status.json
 STATUS_FILES := $(foreach s,$(SOURCES),$(call status,$(s)))
 STAGED_STATUS := $(if $(filter 1,$(EXTRACT)),$(STATUS_FILES),$(wildcard $(STATUS_FILES)))
 STAGED_CSVS = $(wildcard $(STAGING)/*/*.csv)
+TREND_INPUTS := $(STAGING)/github/github_repos_2025.csv $(STAGING)/stackoverflow/so_volumen_preguntas.csv \
+  $(STAGING)/reddit/reddit_temas_emergentes.csv
 MANIFEST := $(DATOS)/metadata/run_manifest.json
 
 # Settings that change outputs are files under $(WORK)/settings/, rewritten only when their value changes,
 # so Make rebuilds exactly what a changed setting affects (and a no-op rerun touches nothing).
 SETTINGS := $(WORK)/settings
-ifneq ($(filter-out help test lint lock contract-check docs demo replay bench recorded,$(or $(MAKECMDGOALS),help)),)
+ifneq ($(filter-out help test lint lock contract-check docs demo replay bench equivalence serve gate trend-score,$(or $(MAKECMDGOALS),help)),)
 $(foreach v,RUN_DATE HISTORY_WRITES LEGACY_V1_COPIES,$(shell mkdir -p $(SETTINGS) && \
   [ "$$(cat $(SETTINGS)/$(v) 2>/dev/null)" = "$($(v))" ] || echo "$($(v))" > $(SETTINGS)/$(v)))
 endif
@@ -111,6 +115,25 @@ contract-check: $(VENV_STAMP) ## fail when a contract's version bump is smaller 
 
 docs: docs/data_contract.md ## regenerate docs/data_contract.md from contracts/
 
+# ---------------------------------------------------------------- trend engine (issue 5): verbs
+.PHONY: trend-score equivalence bench
+
+ifdef INPUT_DIR
+trend-score: | $(VENV_STAMP) ## V2 trend score of the run's staged data, or of any V1 folder (INPUT_DIR= OUTPUT=)
+	$(if $(OUTPUT),,$(error set OUTPUT=<file.csv> to say where the trend score of $(INPUT_DIR) goes))
+	$(PY) scripts/trend_engine.py --input-dir "$(INPUT_DIR)" --output "$(OUTPUT)"
+else
+trend-score: $(DATOS)/work/trend_score.csv
+	$(if $(OUTPUT),$(error OUTPUT= needs INPUT_DIR=<V1 folder>; without them the score goes to $<))
+endif
+
+equivalence: | $(VENV_STAMP) ## V1 oracle vs V2 engine on the baseline cases (or INPUT_DIR=), V1 thresholds enforced
+	$(PY) scripts/equivalence.py $(if $(INPUT_DIR),--input-dir "$(INPUT_DIR)")
+
+bench: | $(VENV_STAMP) ## benchmarks (not tests): V2 vs the V1 oracle on 1,000,000 repositories; cold and no-op demo
+	$(PY) scripts/bench_trend.py
+	$(PY) scripts/bench_pipeline.py
+
 # ---------------------------------------------------------------- environment
 # The virtual environment is a file target: any verb that needs Python builds or refreshes it.
 $(VENV_STAMP): requirements.lock
@@ -142,12 +165,16 @@ $(eval $(call source_job,reddit,contracts/reddit_keywords.json))
 endif
 
 # ---------------------------------------------------------------- aggregate: score, gate, dual write
-$(WORK)/degradation.json: $(STAGED_STATUS) $(STAGED_CSVS) scripts/degradation.py scripts/common.py
-	$(PY) scripts/degradation.py --output $@
+# The decision reads every source's status and checksums. A missing source is a degradation case, not a make
+# error; the source folders are prerequisites too, so a deleted staged file also rebuilds it.
+$(WORK)/degradation.json: $(STAGED_STATUS) $(STAGED_CSVS) $(wildcard $(STAGING) $(addprefix $(STAGING)/,$(SOURCES))) \
+  scripts/degradation.py scripts/trend_engine.py scripts/common.py | $(VENV_STAMP)
+	$(PY) scripts/degradation.py --staging $(STAGING) --output $@
 
+# With a fail decision the engine writes no score (and removes an older one); the aggregate step records the failure.
 $(WORK)/trend_score.csv: $(WORK)/degradation.json sql/trend_score.sql scripts/trend_engine.py scripts/common.py \
-  contracts/tech_names.csv $(STAGED_CSVS)
-	$(PY) scripts/trend_engine.py --staging $(STAGING) --degradation $(WORK)/degradation.json --output $@
+  contracts/tech_names.csv contracts/datasets/trend_score.json $(wildcard $(TREND_INPUTS)) | $(VENV_STAMP)
+	$(PY) scripts/trend_engine.py --staging $(STAGING) --degradation $< --output $@
 
 $(MANIFEST): $(WORK)/trend_score.csv $(WORK)/degradation.json $(STAGED_CSVS) scripts/aggregate.py \
   scripts/quality_gate.py scripts/common.py sql/history_snapshot.sql $(wildcard contracts/datasets/*.json) \

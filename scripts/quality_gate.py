@@ -22,6 +22,7 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
+import degradation
 from common import (
     SOURCES,
     Contract,
@@ -690,33 +691,21 @@ def _case_text(case: dict) -> str:
 
 
 def staged_inputs(staging: Path, contracts: dict[str, Contract]) -> tuple[dict[str, Path], dict[str, dict], dict]:
-    """Files, source status documents and a degradation decision read from a staging folder.
+    """Files and source status documents read from a staging folder, with the degradation decision for them
+    (scripts/degradation.py, the same policy the pipeline applies).
 
-    A source is available when its `_source_status.json` is valid, says ok/partial and matches its files;
-    its datasets are checked whenever its status document does not say `failed` (so a file that no longer
-    matches its recorded SHA-256 is still checked and shown). The decision follows the policy of
-    reference/trend_score_v1.md (3/3 publish, 2/3 publish_with_warning, fewer fail); the aggregate step owns
-    the real one and passes it to `evaluate`.
+    A source's datasets are checked whenever its status document does not say `failed`, so a file that no longer
+    matches its recorded SHA-256 is still checked and shown.
     """
-    files, status, available, unavailable = {}, {}, [], {}
+    files, status = {}, {}
     for source in SOURCES:
         folder = Path(staging) / source
-        if not folder.is_dir():
-            unavailable[source] = f"{folder} does not exist"
-            continue
-        doc, problems = check_source(folder)
+        doc, _problems = check_source(folder)
         if doc is not None:
             status[source] = doc
-        if doc is not None and doc["status"] != "failed":
-            files.update({c.name: folder / c.v1_file for c in contracts.values() if c.source == source})
-        if problems or doc is None or doc["status"] == "failed":
-            unavailable[source] = "; ".join(problems) or "status failed"
-        else:
-            available.append(source)
-    n = len(available)
-    decision = "publish" if n == len(SOURCES) else "publish_with_warning" if n == len(SOURCES) - 1 else "fail"
-    reason = f"{n}/{len(SOURCES)} sources available"
-    return files, status, {"decision": decision, "available": available, "unavailable": unavailable, "reason": reason}
+            if doc["status"] != "failed":
+                files.update({c.name: folder / c.v1_file for c in contracts.values() if c.source == source})
+    return files, status, degradation.decide(staging)
 
 
 def main(argv: list[str] | None = None) -> int:

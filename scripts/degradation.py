@@ -1,0 +1,96 @@
+"""Decide which sources the trend score may use this run, and with which weights (the degradation policy).
+
+A source is available only if its `_source_status.json` is valid, says `ok` or `partial`, lists the file the
+trend score reads, and every staged file still has its recorded SHA-256. Then:
+3/3 publish with the default weights; 2/3 publish with a warning, the two weights renormalised to sum to 1;
+1/3 and 0/3 fail (no new latest). The decision is written for the aggregate and manifest steps; this script exits
+0 even when the decision is fail, because acting on it is theirs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import common
+from trend_engine import DEFAULT_WEIGHTS, INPUT_FILES
+
+USABLE_STATUSES = ("ok", "partial")
+
+
+def source_problems(source: str, doc: dict | None, problems: list[str]) -> list[str]:
+    """Why a staged source cannot be used (empty when it can)."""
+    if doc is None:
+        return problems or ["no readable _source_status.json"]
+    found = list(problems)
+    if doc["source"] != source:
+        found.append(f"_source_status.json is for {doc['source']!r}, not {source!r}")
+    if doc["status"] not in USABLE_STATUSES:
+        detail = f": {doc['errors'][0]}" if doc["errors"] else ""
+        found.insert(0, f"status is {doc['status']}{detail}")
+    if INPUT_FILES[source] not in doc["files"]:
+        found.append(f"{INPUT_FILES[source]} is not among the staged files")
+    return found
+
+
+def renormalised(available: list[str]) -> dict[str, float]:
+    if len(available) == len(DEFAULT_WEIGHTS):
+        return dict(DEFAULT_WEIGHTS)
+    total = sum(DEFAULT_WEIGHTS[s] for s in available)
+    return {s: (DEFAULT_WEIGHTS[s] / total if s in available and total else 0.0) for s in DEFAULT_WEIGHTS}
+
+
+def decide(staging_root: Path) -> dict:
+    """The degradation decision for the sources staged under `staging_root/<source>/`."""
+    sources, unavailable, available = {}, {}, []
+    for source in common.SOURCES:
+        doc, problems = common.check_source(Path(staging_root) / source)
+        found = source_problems(source, doc, problems)
+        if doc:
+            status = doc["status"]
+        else:
+            status = "invalid" if (Path(staging_root) / source / "_source_status.json").exists() else "missing"
+        sources[source] = {"status": status, "problems": found}
+        if found:
+            unavailable[source] = "; ".join(found)
+        else:
+            available.append(source)
+    weights = renormalised(available)
+    if len(available) == 3:
+        decision, reason = "publish", "all three sources available: default weights"
+    elif len(available) == 2:
+        (missing,) = unavailable
+        shares = ", ".join(f"{s} {weights[s]:.4f}" for s in available)
+        decision = "publish_with_warning"
+        reason = f"{missing} unavailable ({unavailable[missing]}): weights renormalised to {shares}"
+    else:
+        decision = "fail"
+        have = f"only {available[0]} available" if available else "no source available"
+        reason = f"{have}: at least two sources are needed to publish a new latest"
+    return {
+        "available": available,
+        "unavailable": unavailable,
+        "sources": sources,
+        "weights": weights,
+        "decision": decision,
+        "reason": reason,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--staging", type=Path, help="staging root (default: $DATOS/staging)")
+    parser.add_argument("--output", type=Path, help="decision file (default: $DATOS/work/degradation.json)")
+    args = parser.parse_args(argv)
+    datos = common.settings().datos
+    staging = args.staging or datos / "staging"
+    output = args.output or datos / "work" / "degradation.json"
+    doc = decide(staging)
+    common.write_json(output, doc)
+    print(f"wrote {output}: {doc['decision']} ({doc['reason']})", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(common.run_cli(main))

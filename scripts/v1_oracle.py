@@ -1,0 +1,100 @@
+"""The V1 trend score in pandas, written from docs/trend_engine.md's statement of V1: the reference the V2 engine is
+checked against (scripts/equivalence.py). Never used to publish.
+
+It keeps V1's quirks on purpose: two raw names with one display name give two rows, and exact ties come out in
+whatever order pandas' sort leaves them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+
+import pandas as pd
+
+import common
+
+V1_WEIGHTS = {"github": 0.40, "stackoverflow": 0.35, "reddit": 0.25}
+NOT_LANGUAGES = {"sin especificar", "llms/ai", "ai/ml", "ai", "llm", "genai", "artificial intelligence"}
+GITHUB_TOP = 15
+COLUMNS = ["ranking", "tecnologia", "github_score", "so_score", "reddit_score", "trend_score", "fuentes"]
+
+
+def normalise(name: str, name_map: Mapping[str, str]) -> str:
+    key = str(name).strip().lower()
+    return name_map.get(key, key.title())
+
+
+def min_max(values: pd.Series) -> pd.Series:
+    values = pd.to_numeric(values).astype("float64")
+    low, high = values.min(), values.max()
+    if high == low:
+        return pd.Series(50.0, index=values.index)
+    return ((values - low) / (high - low) * 100).round(2)
+
+
+def github_scores(repos: pd.DataFrame, name_map: Mapping[str, str]) -> pd.DataFrame:
+    language = repos["language"].fillna("Sin especificar").astype(str).str.strip()
+    language = language.where(language != "", "Sin especificar")
+    language = language[~language.str.lower().isin(NOT_LANGUAGES)]
+    counts = language.value_counts().head(GITHUB_TOP)
+    return pd.DataFrame(
+        {
+            "tecnologia": [normalise(n, name_map) for n in counts.index],
+            "github_score": min_max(pd.Series(counts.to_numpy())).to_numpy(),
+        }
+    )
+
+
+def source_scores(frame: pd.DataFrame, name_col: str, count_col: str, score_col: str, name_map) -> pd.DataFrame:
+    frame = frame.dropna(subset=[name_col, count_col])
+    return pd.DataFrame(
+        {
+            "tecnologia": [normalise(n, name_map) for n in frame[name_col]],
+            score_col: min_max(frame[count_col].reset_index(drop=True)).to_numpy() if len(frame) else [],
+        }
+    )
+
+
+def score(input_dir: Path, weights: Mapping[str, float] = V1_WEIGHTS) -> pd.DataFrame:
+    """V1's trend_score table for a flat folder with the three V1 input CSVs."""
+    input_dir = Path(input_dir)
+    name_map = common.read_name_map()
+    github = github_scores(pd.read_csv(input_dir / "github_repos_2025.csv"), name_map)
+    so = source_scores(
+        pd.read_csv(input_dir / "so_volumen_preguntas.csv"), "lenguaje", "preguntas_nuevas_2025", "so_score", name_map
+    )
+    reddit = source_scores(
+        pd.read_csv(input_dir / "reddit_temas_emergentes.csv"), "tema", "menciones", "reddit_score", name_map
+    )
+    df = github.merge(so, on="tecnologia", how="outer").merge(reddit, on="tecnologia", how="outer")
+    scores = ["github_score", "so_score", "reddit_score"]
+    df[scores] = df[scores].astype("float64").fillna(0.0)
+    df["trend_score"] = (
+        weights["github"] * df["github_score"]
+        + weights["stackoverflow"] * df["so_score"]
+        + weights["reddit"] * df["reddit_score"]
+    ).round(2)
+    df = df[df["trend_score"] > 0].copy()
+    df["fuentes"] = (df[scores] > 0).sum(axis=1)
+    df = df.sort_values("trend_score", ascending=False).reset_index(drop=True)
+    df["ranking"] = range(1, len(df) + 1)
+    return df[COLUMNS]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--input-dir", type=Path, required=True, help="flat folder with the three V1 input CSVs")
+    parser.add_argument("--output", type=Path, required=True, help="where to write V1's trend_score.csv")
+    args = parser.parse_args(argv)
+    result = score(args.input_dir)
+    with common.atomic_path(args.output) as tmp:
+        result.to_csv(tmp, index=False, lineterminator="\n")
+    print(f"wrote {args.output}: {len(result)} rows (V1 oracle, reference only)", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(common.run_cli(main))

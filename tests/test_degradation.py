@@ -1,0 +1,160 @@
+"""The degradation policy: which staged sources the trend score may use, and with which weights."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+import common
+import degradation
+from trend_engine import DEFAULT_WEIGHTS, INPUT_FILES
+
+CASE = common.ROOT / "tests" / "fixtures" / "equivalence" / "realistic_week"
+RUN_DATE = dt.date(2026, 11, 23)
+
+
+def stage(root, source, status="ok"):
+    """Stage `source` as its extractor would: the V1 file plus an honest _source_status.json."""
+    folder = root / source
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copy(CASE / INPUT_FILES[source], folder / INPUT_FILES[source])
+    errors = ["HTTP 503 after 4 attempts"] if status == "failed" else []
+    common.write_source_status(
+        folder, source=source, status=status, run_date=RUN_DATE, files=[INPUT_FILES[source]], errors=errors
+    )
+    return folder
+
+
+def test_three_sources_publish_with_the_default_weights(tmp_path):
+    for source in common.SOURCES:
+        stage(tmp_path, source)
+    doc = degradation.decide(tmp_path)
+    assert doc["decision"] == "publish"
+    assert doc["available"] == ["github", "stackoverflow", "reddit"]
+    assert doc["unavailable"] == {}
+    assert doc["weights"] == DEFAULT_WEIGHTS
+
+
+@pytest.mark.parametrize("missing", common.SOURCES)
+def test_two_sources_publish_with_a_warning_and_renormalised_weights(tmp_path, missing):
+    for source in common.SOURCES:
+        if source != missing:
+            stage(tmp_path, source)
+    doc = degradation.decide(tmp_path)
+    assert doc["decision"] == "publish_with_warning"
+    assert missing in doc["unavailable"] and missing in doc["reason"]
+    assert doc["weights"][missing] == 0
+    assert math.isclose(sum(doc["weights"].values()), 1.0)
+    kept = [s for s in common.SOURCES if s != missing]
+    total = sum(DEFAULT_WEIGHTS[s] for s in kept)
+    for source in kept:
+        assert math.isclose(doc["weights"][source], DEFAULT_WEIGHTS[source] / total)
+
+
+def test_no_reddit_gives_the_weights_of_the_v1_table(tmp_path):
+    stage(tmp_path, "github")
+    stage(tmp_path, "stackoverflow")
+    weights = degradation.decide(tmp_path)["weights"]
+    assert weights["github"] == pytest.approx(0.40 / 0.75) and weights["stackoverflow"] == pytest.approx(0.35 / 0.75)
+
+
+@pytest.mark.parametrize("only", common.SOURCES)
+def test_one_source_fails(tmp_path, only):
+    stage(tmp_path, only)
+    doc = degradation.decide(tmp_path)
+    assert doc["decision"] == "fail"
+    assert doc["available"] == [only]
+    assert f"only {only} available" in doc["reason"]
+
+
+def test_no_source_fails(tmp_path):
+    doc = degradation.decide(tmp_path)
+    assert doc["decision"] == "fail"
+    assert doc["available"] == []
+    assert doc["weights"] == {"github": 0.0, "stackoverflow": 0.0, "reddit": 0.0}
+    assert set(doc["unavailable"]) == set(common.SOURCES)
+
+
+def test_a_staged_file_changed_after_its_status_was_written_is_unavailable(tmp_path):
+    for source in common.SOURCES:
+        stage(tmp_path, source)
+    staged = tmp_path / "stackoverflow" / INPUT_FILES["stackoverflow"]
+    staged.write_text(staged.read_text(encoding="utf-8") + "rust,99999\n", encoding="utf-8")
+    doc = degradation.decide(tmp_path)
+    assert doc["decision"] == "publish_with_warning"
+    assert "stackoverflow" not in doc["available"]
+    assert "SHA-256" in doc["unavailable"]["stackoverflow"]
+
+
+def test_missing_status_file_is_unavailable(tmp_path):
+    for source in common.SOURCES:
+        stage(tmp_path, source)
+    (tmp_path / "github" / "_source_status.json").unlink()
+    doc = degradation.decide(tmp_path)
+    assert "github" not in doc["available"]
+    assert doc["sources"]["github"]["status"] == "missing"
+    assert "does not exist" in doc["unavailable"]["github"]
+
+
+def test_an_unreadable_status_file_is_unavailable(tmp_path):
+    for source in common.SOURCES:
+        stage(tmp_path, source)
+    (tmp_path / "reddit" / "_source_status.json").write_text('{"status": "ok"', encoding="utf-8")
+    doc = degradation.decide(tmp_path)
+    assert doc["sources"]["reddit"]["status"] == "invalid"
+    assert "not valid JSON" in doc["unavailable"]["reddit"]
+
+
+def test_failed_status_is_unavailable_and_partial_is_available(tmp_path):
+    stage(tmp_path, "github", status="failed")
+    stage(tmp_path, "stackoverflow", status="partial")
+    stage(tmp_path, "reddit")
+    doc = degradation.decide(tmp_path)
+    assert doc["available"] == ["stackoverflow", "reddit"]
+    assert doc["unavailable"]["github"].startswith("status is failed: HTTP 503")
+    assert doc["sources"]["stackoverflow"]["status"] == "partial"
+
+
+def test_a_status_that_does_not_list_the_trend_input_is_unavailable(tmp_path):
+    for source in common.SOURCES:
+        stage(tmp_path, source)
+    folder = tmp_path / "reddit"
+    (folder / "other.csv").write_text("a\n1\n", encoding="utf-8")
+    common.write_source_status(folder, source="reddit", status="ok", run_date=RUN_DATE, files=["other.csv"])
+    doc = degradation.decide(tmp_path)
+    assert "reddit_temas_emergentes.csv is not among the staged files" in doc["unavailable"]["reddit"]
+
+
+def test_cli_writes_the_decision_and_exits_0_even_when_it_is_fail(tmp_path):
+    stage(tmp_path / "staging", "github")
+    out = tmp_path / "work" / "degradation.json"
+    proc = subprocess.run(
+        [sys.executable, "scripts/degradation.py", "--staging", str(tmp_path / "staging"), "--output", str(out)],
+        cwd=common.ROOT,
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin", "DATOS": str(tmp_path)},
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(out.read_text(encoding="utf-8"))["decision"] == "fail"
+    assert proc.stderr.strip().splitlines()[-1].startswith(f"wrote {out}: fail")
+
+
+def test_cli_defaults_to_the_run_folder(tmp_path):
+    for source in common.SOURCES:
+        stage(tmp_path / "staging", source)
+    proc = subprocess.run(
+        [sys.executable, "scripts/degradation.py"],
+        cwd=common.ROOT,
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin", "DATOS": str(tmp_path)},
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads((tmp_path / "work" / "degradation.json").read_text(encoding="utf-8"))["decision"] == "publish"
