@@ -15,6 +15,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 VENV_STAMP := $(VENV)/.installed
 BASE ?= HEAD
+DATOS ?= datos
+RUN_DATE ?= $(shell date -u +%F)
+export DATOS RUN_DATE
 
 # ---------------------------------------------------------------- verbs
 .PHONY: help test lint lock contract-check docs
@@ -52,3 +55,24 @@ $(VENV_STAMP): requirements.lock
 docs/data_contract.md: scripts/contract_doc.py scripts/common.py $(wildcard contracts/*.json contracts/datasets/*.json) | $(VENV_STAMP)
 	$(PY) scripts/contract_doc.py > $@.tmp
 	mv $@.tmp $@
+
+# ---------------------------------------------------------------- source: Reddit (issue 4)
+# Raw listing pages live in $(DATOS)/raw/reddit/<run date>/ (one file per API response, kept); the staged
+# source is represented by its _source_status.json, written last by scripts/extract_reddit.py.
+REDDIT_RAW := $(DATOS)/raw/reddit/$(RUN_DATE)
+REDDIT_STATUS := $(DATOS)/staging/reddit/_source_status.json
+REDDIT_CODE := scripts/extract_reddit.py scripts/common.py contracts/reddit_keywords.json \
+  contracts/datasets/reddit_temas.json contracts/datasets/reddit_sentimiento.json
+
+.PHONY: extract-reddit recorded-reddit
+
+extract-reddit: $(VENV_STAMP) ## Reddit through praw (live, needs REDDIT_CLIENT_ID/SECRET): raw listings + staging
+	$(PY) scripts/extract_reddit.py
+
+recorded-reddit: $(VENV_STAMP) ## regenerate the bundled Reddit listings in datos/recorded/reddit/2026-11-23/
+	$(PY) scripts/gen_recorded_reddit.py
+
+# Staging from raw pages already on disk, never the network (`make demo` copies the recorded pages first).
+# The script writes each file atomically and the status file last.
+$(REDDIT_STATUS): $(wildcard $(REDDIT_RAW)/*.json.gz) $(REDDIT_CODE) | $(VENV_STAMP)
+	$(PY) scripts/extract_reddit.py --offline
