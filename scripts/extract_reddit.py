@@ -379,6 +379,8 @@ class HttpStats:
     retries: int = 0
     waited_seconds: float = 0.0
     seen: set = dataclasses.field(default_factory=set)
+    remaining: float | None = None  # X-Ratelimit-Remaining / -Reset of the last API answer
+    reset: float | None = None
 
 
 def _header_number(headers: Mapping[str, str], name: str) -> float | None:
@@ -406,7 +408,11 @@ def _make_requestor_class():
                 self.stats.retries += key in self.stats.seen
                 self.stats.seen.add(key)
             # prawcore passes its own module-wide timeout; REDDIT_TIMEOUT is the one that counts
-            return super().request(*args, timeout=self.timeout, **kwargs)
+            response = super().request(*args, timeout=self.timeout, **kwargs)
+            if "x-ratelimit-remaining" in response.headers:
+                self.stats.remaining = _header_number(response.headers, "x-ratelimit-remaining")
+                self.stats.reset = _header_number(response.headers, "x-ratelimit-reset")
+            return response
 
     return CountingRequestor
 
@@ -462,91 +468,103 @@ def _is_token_call(exc) -> bool:
     return "/api/v1/access_token" in str(url)
 
 
-def fetch_listing(reddit, cfg: RedditSettings, stats: HttpStats, sub: str, after: str | None, limit: int) -> dict:
-    """GET /r/<sub>/new through praw's own request machinery; every failure becomes a clear exception."""
+RATE_LIMIT_WAITS = 3  # waits for one request at most, even when Reddit says the reset is 0 s
+
+
+def _wait_or_stop(what: str, reset: float | None, seen: str, cfg: RedditSettings, stats: HttpStats) -> None:
+    """Wait for the rate-limit reset when REDDIT_MAX_WAIT still allows it; otherwise stop the run."""
+    left = cfg.max_wait - stats.waited_seconds
+    if reset is None or reset > left:
+        when = (
+            "with no reset time"
+            if reset is None
+            else f"resets in {reset:g} s, more than the {left:g} s left of REDDIT_MAX_WAIT"
+        )
+        raise SourceStopped(f"{what}: {seen}, {when}; stopped reading, run again later (pages already saved are kept)")
+    log.warning("%s: %s; waiting %g s for the reset", what, seen, reset)
+    time.sleep(reset)
+    stats.waited_seconds += reset
+    stats.remaining = None
+
+
+def _failure(exc: Exception, what: str, cfg: RedditSettings) -> Exception:
+    """The clear message for a failed praw call: SourceStopped when nothing else can be read, else SubredditFailed."""
+    import requests
     from prawcore import exceptions as pex
 
-    params = {"limit": limit}
-    if after:
-        params["after"] = after
+    status = _status_of(exc)
+    attempts = 3  # prawcore's own schedule: one call and 2 retries on 5xx, timeouts and dropped connections
+    if isinstance(exc, pex.OAuthException):
+        return SourceStopped(
+            f"reddit: the token endpoint refused the client credentials ({exc.error}): "
+            "check REDDIT_CLIENT_ID and REDDIT_CLIENT_SECRET"
+        )
+    if isinstance(exc, pex.RequestException):
+        original = exc.original_exception
+        if isinstance(original, requests.Timeout):
+            reason = f"no answer within REDDIT_TIMEOUT={cfg.timeout:g} s ({attempts} attempts)"
+        elif isinstance(original, requests.ConnectionError):
+            reason = f"connection failed or cut off ({attempts} attempts): {type(original).__name__}"
+        else:
+            reason = f"request failed: {type(original).__name__}"
+        if _is_token_call(exc):
+            return SourceStopped(f"reddit: the token endpoint: {reason}")
+        return SubredditFailed(f"{what}: {reason}")
+    if _is_token_call(exc):
+        hint = (
+            "invalid client credentials: check REDDIT_CLIENT_ID and REDDIT_CLIENT_SECRET"
+            if status in (400, 401, 403)
+            else "Reddit could not issue a token; run again later"
+        )
+        return SourceStopped(f"reddit: token endpoint answered HTTP {status}: {hint}")
+    if isinstance(exc, pex.Forbidden):
+        return SubredditFailed(
+            f"{what}: forbidden (HTTP 403): the subreddit is private, quarantined or banned, or this app may not "
+            "read it; remove it from REDDIT_SUBREDDITS"
+        )
+    if isinstance(exc, pex.InvalidToken | pex.InsufficientScope | KeyError):
+        # (prawcore looks a 401 without a www-authenticate header up in a dict: a KeyError)
+        return SourceStopped(f"{what}: Reddit rejected the access token (HTTP {status or 401}); stopped reading")
+    if isinstance(exc, pex.NotFound | pex.Redirect):
+        return SubredditFailed(f"{what}: not found (HTTP {status}): check the name in REDDIT_SUBREDDITS")
+    if isinstance(exc, pex.ServerError):
+        return SubredditFailed(f"{what}: Reddit server error (HTTP {status}) after {attempts} attempts")
+    if isinstance(exc, pex.BadJSON):
+        return SubredditFailed(f"{what}: the answer (HTTP {status}) was not valid JSON")
+    return SubredditFailed(f"{what}: unexpected answer HTTP {status} ({type(exc).__name__})")
+
+
+def fetch_listing(reddit, cfg: RedditSettings, stats: HttpStats, sub: str, after: str | None, limit: int) -> dict:
+    """GET /r/<sub>/new through praw's own request machinery (token, retries, rate limiter).
+
+    Returns the listing as Reddit sent it; every failure becomes SubredditFailed or SourceStopped with a clear message.
+    """
+    from prawcore import exceptions as pex
+
     what = f"r/{sub}"
-    attempts = 3  # prawcore's own: one call + 2 retries on 5xx and timeouts
-    while True:
+    params = {"limit": limit, **({"after": after} if after else {})}
+    for _ in range(RATE_LIMIT_WAITS + 1):
+        if stats.remaining is not None and stats.remaining <= 0:
+            # spent: prawcore would sleep until the reset, however long; wait only within REDDIT_MAX_WAIT
+            _wait_or_stop(
+                what, stats.reset or 0.0, "Reddit's rate limit is used up (X-Ratelimit-Remaining 0)", cfg, stats
+            )
         try:
             doc = reddit.request(method="GET", path=f"/r/{sub}/new", params=params)
-            break
         except pex.TooManyRequests as exc:
             headers = exc.response.headers
             reset = _header_number(headers, "x-ratelimit-reset")
             reset = reset if reset is not None else _header_number(headers, "retry-after")
             seen = f"remaining {headers.get('x-ratelimit-remaining', '?')}, used {headers.get('x-ratelimit-used', '?')}"
-            if reset is None:
-                raise SourceStopped(
-                    f"{what}: rate limited by Reddit (HTTP 429, {seen}) with no reset time; stopped reading, run again later"
-                ) from None
-            if stats.waited_seconds + reset > cfg.max_wait:
-                raise SourceStopped(
-                    f"{what}: rate limited by Reddit (HTTP 429, {seen}, resets in {reset:g} s), more than the "
-                    f"{cfg.max_wait:g} s left of REDDIT_MAX_WAIT; stopped reading, run again later "
-                    "(pages already saved are kept)"
-                ) from None
-            log.warning("%s: rate limited (HTTP 429); waiting %g s for the reset", what, reset)
-            time.sleep(reset)
-            stats.waited_seconds += reset
-        except pex.OAuthException as exc:
-            raise SourceStopped(
-                f"reddit: the token endpoint refused the client credentials ({exc.error}): "
-                "check REDDIT_CLIENT_ID and REDDIT_CLIENT_SECRET"
-            ) from None
-        except pex.ResponseException as exc:
-            status = _status_of(exc)
-            if _is_token_call(exc):
-                hint = (
-                    "invalid client credentials: check REDDIT_CLIENT_ID and REDDIT_CLIENT_SECRET"
-                    if status in (400, 401, 403)
-                    else "Reddit could not issue a token; run again later"
-                )
-                raise SourceStopped(f"reddit: token endpoint answered HTTP {status}: {hint}") from None
-            if isinstance(exc, pex.Forbidden):
-                reason = (
-                    "forbidden (HTTP 403): the subreddit is private, quarantined or banned, or this app may not read it"
-                )
-                raise SubredditFailed(f"{what}: {reason}; remove it from REDDIT_SUBREDDITS") from None
-            if isinstance(exc, pex.InvalidToken | pex.InsufficientScope):
-                raise SourceStopped(
-                    f"{what}: Reddit rejected the access token (HTTP {status}); stopped reading"
-                ) from None
-            if isinstance(exc, pex.NotFound | pex.Redirect):
-                raise SubredditFailed(
-                    f"{what}: not found (HTTP {status}): check the name in REDDIT_SUBREDDITS"
-                ) from None
-            if isinstance(exc, pex.ServerError):
-                raise SubredditFailed(
-                    f"{what}: Reddit server error (HTTP {status}) after {attempts} attempts"
-                ) from None
-            if isinstance(exc, pex.BadJSON):
-                raise SubredditFailed(f"{what}: the answer (HTTP {status}) was not valid JSON") from None
-            raise SubredditFailed(f"{what}: unexpected answer HTTP {status}") from None
-        except pex.RequestException as exc:
-            import requests
-
-            original = exc.original_exception
-            where = "the token endpoint" if _is_token_call(exc) else what
-            if isinstance(original, requests.Timeout):
-                reason = f"no answer within REDDIT_TIMEOUT={cfg.timeout:g} s ({attempts} attempts)"
-            elif isinstance(original, requests.ConnectionError):
-                reason = f"connection failed or cut off ({attempts} attempts): {type(original).__name__}"
-            else:
-                reason = f"request failed: {type(original).__name__}"
-            if where != what:
-                raise SourceStopped(f"reddit: the token endpoint: {reason}") from None
-            raise SubredditFailed(f"{what}: {reason}") from None
-        except KeyError as exc:  # prawcore maps a 401 without a www-authenticate header through a dict lookup
-            raise SourceStopped(f"{what}: Reddit refused the request (unauthorized, {exc}); stopped reading") from None
-    problem = listing_problem(doc)
-    if problem:
-        raise SubredditFailed(f"{what}: the answer {problem}")
-    return doc
+            _wait_or_stop(what, reset, f"rate limited by Reddit (HTTP 429, {seen})", cfg, stats)
+            continue
+        except (pex.PrawcoreException, KeyError) as exc:
+            raise _failure(exc, what, cfg) from None
+        problem = listing_problem(doc)
+        if problem:
+            raise SubredditFailed(f"{what}: the answer {problem}")
+        return doc
+    raise SourceStopped(f"{what}: still rate limited (HTTP 429) after {RATE_LIMIT_WAITS} waits; stopped reading")
 
 
 def page_source(raw_dir: Path, offline: bool, live_fetch: Callable | None) -> GetPage:

@@ -252,11 +252,25 @@ def test_rate_limit_beyond_the_wait_budget_stops_and_says_so(env, replay):
     doc = status(env)
     assert doc["status"] == "partial"  # python was read: never a success, never "no posts"
     assert doc["errors"] == [
-        "r/webdev: rate limited by Reddit (HTTP 429, remaining 0, used 100, resets in 300 s), more than the 5 s left of "
+        "r/webdev: rate limited by Reddit (HTTP 429, remaining 0, used 100), resets in 300 s, more than the 5 s left of "
         "REDDIT_MAX_WAIT; stopped reading, run again later (pages already saved are kept)"
     ]
     assert doc["waited_seconds"] == 0
     assert len(listing_hits(replay, "webdev")) == 1
+
+
+def test_a_spent_rate_limit_budget_stops_before_the_next_request(env, replay):
+    serve(replay, {"webdev": python_posts(3, "webdev")})
+    spent = {k: v.format(reset=300) for k, v in RATE_LIMITED.items()}
+    replay.route("GET", "/r/python/new", lambda req: json_response(listing(python_posts(3), None), headers=spent))
+    assert run() == 0
+    doc = status(env)
+    assert doc["status"] == "partial"
+    assert doc["errors"] == [
+        "r/webdev: Reddit's rate limit is used up (X-Ratelimit-Remaining 0), resets in 300 s, more than the 5 s left "
+        "of REDDIT_MAX_WAIT; stopped reading, run again later (pages already saved are kept)"
+    ]
+    assert listing_hits(replay, "webdev") == []  # not sent: prawcore would have slept 300 s first
 
 
 def test_rate_limited_from_the_first_call_is_failed_not_empty(env, replay, monkeypatch):
@@ -267,6 +281,36 @@ def test_rate_limited_from_the_first_call_is_failed_not_empty(env, replay, monke
     doc = status(env)
     assert doc["status"] == "failed" and doc["files"] == {}
     assert "r/python: rate limited by Reddit (HTTP 429" in doc["errors"][0]
+
+
+def test_rate_limited_again_and_again_gives_up_after_a_few_waits(env, replay, monkeypatch):
+    monkeypatch.setenv("REDDIT_SUBREDDITS", "python")
+    serve(replay, {"python": python_posts(3)})
+    replay.inject("GET", "/r/python/new", json_response({"error": 429}, 429, {"Retry-After": "0"}), times=10)
+    assert run() == 0
+    doc = status(env)
+    assert doc["status"] == "failed"
+    assert doc["errors"] == ["r/python: still rate limited (HTTP 429) after 3 waits; stopped reading"]
+    assert len(listing_hits(replay, "python")) == 4
+
+
+def test_unknown_subreddit_is_named(env, replay, monkeypatch):
+    monkeypatch.setenv("REDDIT_SUBREDDITS", "python,nosuchsub")
+    serve(replay, {"python": python_posts(5)})
+    assert run() == 0  # the replay server answers 404 for a path it does not know, as Reddit does here
+    doc = status(env)
+    assert doc["status"] == "partial"
+    assert doc["errors"] == ["r/nosuchsub: not found (HTTP 404): check the name in REDDIT_SUBREDDITS"]
+
+
+def test_token_endpoint_timeouts_stop_the_run(env, replay):
+    serve(replay, {"python": python_posts(3), "webdev": python_posts(3, "webdev")})
+    replay.inject("POST", TOKEN_PATH, Response(200, b"{}", delay=0.6), times=3)
+    assert run() == 0
+    doc = status(env)
+    assert doc["status"] == "failed"
+    assert doc["errors"] == ["reddit: the token endpoint: no answer within REDDIT_TIMEOUT=0.3 s (3 attempts)"]
+    assert listing_hits(replay) == []
 
 
 def test_server_errors_are_retried_by_prawcore_then_reported(env, replay):
