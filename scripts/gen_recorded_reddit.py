@@ -259,14 +259,43 @@ BODY_TOPICS = [
     "We are considering microservices but the team is small.",
     "Performance is fine until we hit {n}k users.",
     "Most of the team writes {lang}.",
-    "The backend is an Express app on Node.js.",
     "Deployment happens on every merge to main.",
     "Some colleagues want to add machine learning features.",
     "We store everything in {db} and it has been fine.",
-    "I am also learning Laravel on the side.",
-    "Our Django monolith is about {n} years old.",
-    "We use Spring Boot for the billing service.",
 ]
+# Sentences that belong to one community more than the others (drawn as often as the shared ones).
+SUBREDDIT_BODY = {
+    "programming": [
+        "The billing service is Spring Boot, the rest is {lang}.",
+        "We profiled it and the hot path was string formatting.",
+        "Our security team wants encryption everywhere now.",
+    ],
+    "webdev": [
+        "I am also learning Laravel on the side.",
+        "The site is served from a CDN with aggressive caching.",
+        "The backend is an Express app on Node.js.",
+    ],
+    "python": [
+        "Our Django monolith is about {n} years old.",
+        "The test suite is pytest with about {n}00 tests.",
+        "We run {py_fw} behind gunicorn.",
+    ],
+    "javascript": [
+        "The backend is an Express app on Node.js.",
+        "We use Jest for unit tests and Playwright for e2e.",
+        "Everything is TypeScript now, even the build scripts.",
+    ],
+    "devops": [
+        "Clusters run on {cloud} with {tool}.",
+        "Pipelines are on {ci}.",
+        "Infrastructure is all Terraform.",
+    ],
+    "MachineLearning": [
+        "Training runs on {n} GPUs in the cloud.",
+        "The model is served behind a small FastAPI service.",
+        "We compare against a GPT baseline.",
+    ],
+}
 
 
 def fill(template: str, rng: random.Random) -> str:
@@ -290,7 +319,7 @@ def make_text(sub: str, rng: random.Random) -> tuple[str, str, bool]:
     tone = lean if lean != "tone" else rng.choice(["pos", "neg", "neu"])
     tone_pool = {"pos": POSITIVE, "neg": NEGATIVE, "neu": NEUTRAL}[tone]
     sentences = [rng.choice(NEUTRAL)] if rng.random() < 0.5 else []
-    sentences += rng.sample(BODY_TOPICS, rng.choice([0, 1, 1, 2]))
+    sentences += rng.sample(BODY_TOPICS + SUBREDDIT_BODY[sub] * 2, rng.choice([0, 1, 1, 2]))
     sentences += rng.sample(tone_pool, 1 if tone == "neu" else rng.choice([1, 1, 2]))
     if rng.random() < 0.12:  # a link post: the title is all there is
         return fill(title_template, rng), "", False
