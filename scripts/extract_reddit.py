@@ -74,7 +74,7 @@ TEMAS_FILE = "reddit_temas_emergentes.csv"
 SENTIMENT_FILE = "reddit_sentimiento_frameworks.csv"
 SUBREDDIT_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_]{1,20}")
 
-log = get_logger(SOURCE)
+log = logging.getLogger(f"trends.{SOURCE}")  # configured by common.get_logger in main()
 
 
 # --------------------------------------------------------------------------- settings
@@ -627,6 +627,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--offline", action="store_true", help="read raw pages only; never touch the network")
     args = parser.parse_args(argv)
+    get_logger(SOURCE)
 
     run = settings()
     cfg = reddit_settings()

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import logging
 import random
 import re
 from pathlib import Path
@@ -29,7 +30,7 @@ SEED = 20261123
 POSTS_PER_SUBREDDIT = 130
 FIRST_ID = int("1p0aa00", 36)  # base36 post ids grow with time, as on Reddit
 
-log = get_logger("gen_recorded_reddit")
+log = logging.getLogger("trends.gen_recorded_reddit")  # configured by common.get_logger in main()
 
 # minutes between two posts, on average, per subreddit (busier subreddits post more often)
 PACE = {"programming": 22, "webdev": 18, "python": 20, "javascript": 26, "devops": 35, "MachineLearning": 30}
@@ -437,6 +438,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, default=OUT_DIR, help=f"output folder (default {OUT_DIR})")
     args = parser.parse_args(argv)
+    get_logger("gen_recorded_reddit")
     generate(args.out)
     return 0
 

@@ -7,6 +7,7 @@ import base64
 import datetime as dt
 import gzip
 import json
+import logging
 import os
 import shutil
 import subprocess
@@ -38,6 +39,15 @@ def python_posts(n: int, sub: str = "python") -> list[dict]:
         post(f"{sub[:2]}{i}", sub, f"Django tip {i}", "Django is great, I love it.", age_hours=i)
         for i in range(1, n + 1)
     ]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_log_handlers():
+    """main() installs the redacting stderr handler (bound to the stream of the moment): drop it after each
+    test so later tests, here and in other modules, get one on their own captured stderr."""
+    yield
+    for name in ("trends", "prawcore", "praw"):
+        logging.getLogger(name).handlers.clear()
 
 
 @pytest.fixture
