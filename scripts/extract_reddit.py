@@ -12,17 +12,19 @@ Which posts count:
     REDDIT_SUBREDDITS get one more when it does not divide evenly); when a subreddit's listing runs out
     before its share, the unused posts are shared again, the same way, between the subreddits that still
     have posts. A subreddit that failed keeps its share unused (the status says partial);
-  - merged by post id (a post seen twice counts once).
+  - merged by post id (a post seen twice counts once);
+  - self-posts and link posts alike: a post's text is its title + selftext (empty for a link post).
 
 Pages already in raw are never fetched again: a second run for the same date makes no request.
 `--offline` reads raw only and fails when a page is missing. Failures are explicit: bad credentials
-stop the run, a forbidden/missing subreddit, a server error or a timeout fails that subreddit, a 429
-is waited out when its reset is within REDDIT_MAX_WAIT and stops the run otherwise. Status: ok (every
-subreddit read, at least one post), partial (some subreddit failed, some posts read) or failed (no post).
+stop the run, a forbidden/missing subreddit, a server error or a timeout fails that subreddit (prawcore
+itself retries 5xx and timeouts twice first), a 429 or a spent X-Ratelimit-Remaining is waited out when
+its reset fits in REDDIT_MAX_WAIT and stops the run otherwise. Status: ok (every subreddit read, at least
+one post), partial (some subreddit failed or the run stopped, some posts read) or failed (no post).
 
 Environment:
   REDDIT_CLIENT_ID, REDDIT_CLIENT_SECRET   secrets (a live run fails at once when one is missing)
-  REDDIT_USER_AGENT     default "<platform>:tech-trends-pipeline:v2 (read-only weekly trend report)"
+  REDDIT_USER_AGENT     default "python:tech-trends-pipeline:v2 (read-only weekly technology trend report)"
   REDDIT_SUBREDDITS     comma-separated, default programming,webdev,python,javascript,devops,MachineLearning
   REDDIT_MAX_POSTS      posts in all, default 500
   REDDIT_TIMEOUT        seconds praw waits for an answer, default 16
@@ -99,7 +101,7 @@ def _number(env: Mapping[str, str], name: str, default: float, kind=float, minim
     try:
         value = kind(text)
     except ValueError:
-        raise PipelineError(f"{name}={text!r} is not a {kind.__name__}") from None
+        raise PipelineError(f"{name}={text!r} is not a {'whole ' if kind is int else ''}number") from None
     if value < minimum or (kind is float and value != value):
         raise PipelineError(f"{name}={text!r} must be at least {minimum}")
     return value

@@ -385,7 +385,7 @@ def test_a_failed_run_removes_csvs_left_by_an_earlier_run(env, replay):
 def test_bad_settings_exit_2_with_the_setting_named(env, monkeypatch, capsys):
     monkeypatch.setenv("REDDIT_MAX_POSTS", "lots")
     assert run() == 2
-    assert "REDDIT_MAX_POSTS='lots' is not a int" in capsys.readouterr().err
+    assert "REDDIT_MAX_POSTS='lots' is not a whole number" in capsys.readouterr().err
     monkeypatch.setenv("REDDIT_MAX_POSTS", "5")
     monkeypatch.setenv("REDDIT_SUBREDDITS", "python,not a sub")
     assert run() == 2
@@ -410,6 +410,17 @@ def test_secret_and_access_token_never_leak(env, replay, tmp_path):
     for text in written:
         for sentinel in (SECRET, ACCESS_TOKEN, CLIENT_ID):
             assert sentinel not in text
+
+
+def test_make_extract_reddit_names_the_missing_secrets(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("REDDIT_")}
+    env |= {"DATOS": str(tmp_path / "datos"), "RUN_DATE": "2026-11-23"}
+    proc = subprocess.run(
+        ["make", "-s", "extract-reddit"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert proc.returncode != 0
+    assert "missing secret(s): REDDIT_CLIENT_ID, REDDIT_CLIENT_SECRET" in proc.stderr
+    assert not (tmp_path / "datos").exists()
 
 
 def test_help_works_offline_without_secrets():
