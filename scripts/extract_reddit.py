@@ -505,8 +505,8 @@ def _failure(exc: Exception, what: str, cfg: RedditSettings) -> Exception:
         original = exc.original_exception
         if isinstance(original, requests.Timeout):
             reason = f"no answer within REDDIT_TIMEOUT={cfg.timeout:g} s ({attempts} attempts)"
-        elif isinstance(original, requests.ConnectionError):
-            reason = f"connection failed or cut off ({attempts} attempts): {type(original).__name__}"
+        elif isinstance(original, requests.ConnectionError | requests.exceptions.ChunkedEncodingError):
+            reason = f"connection failed or answer cut off ({attempts} attempts): {type(original).__name__}"
         else:
             reason = f"request failed: {type(original).__name__}"
         if _is_token_call(exc):

@@ -177,18 +177,22 @@ def test_live_run_names_missing_secrets_before_any_request(env, replay, monkeypa
 
 def test_window_bounds_posts_and_stops_paging_at_the_first_older_post(env, replay, monkeypatch):
     monkeypatch.setenv("REDDIT_SUBREDDITS", "python")
-    monkeypatch.setenv("REDDIT_MAX_POSTS", "10")
+    monkeypatch.setenv("REDDIT_MAX_POSTS", "3")
     posts = [
-        post("new1", "python", "Django posted after the window end", age_hours=-2),
+        post("new1", "python", "Django posted the morning after the window", age_hours=-2),
+        post("end1", "python", "Django posted at the window end exactly", age_hours=0),  # end is exclusive
         post("in1", "python", "Django inside", age_hours=5),
-        post("in2", "python", "Flask inside", age_hours=8760 - 1),  # 365 days minus an hour: still inside
-        post("old1", "python", "FastAPI from last year", age_hours=8760 + 1),
+        post("start1", "python", "Flask at the window start exactly", age_hours=8760),  # start is inclusive
+        post("old1", "python", "FastAPI from before the window", age_hours=8760.5),
         post("old2", "python", "FastAPI older still", age_hours=9000),
+        post("old3", "python", "FastAPI oldest", age_hours=9100),
     ]
     serve(replay, {"python": posts})
     assert run() == 0
     assert (staging(env) / "reddit_temas_emergentes.csv").read_text() == TEMAS_HEADER + "Python,2\n"
-    assert len(listing_hits(replay)) == 1  # the older post ended the listing: no second page
+    assert (staging(env) / "reddit_sentimiento_frameworks.csv").read_text().startswith(SENT_HEADER + "Django,1,")
+    # page 1 (3 posts) counted one; page 2 asked for the 2 missing; the older post ended the listing there
+    assert [(r.query.get("after"), r.query["limit"]) for r in listing_hits(replay)] == [(None, "3"), ("t3_in1", "2")]
     assert status(env)["warnings"][0].startswith("r/python: its listing ran out after 2 posts")
 
 
@@ -361,6 +365,41 @@ def test_malformed_or_unexpected_bodies_fail_the_subreddit(env, replay):
         "r/webdev: the answer has no children list",
     ]
     assert not raw_dir(env).exists() or list(raw_dir(env).iterdir()) == []  # bad answers are not kept as raw
+
+
+def test_an_access_token_rejected_on_listings_stops_the_run(env, replay):
+    serve(replay, {"webdev": python_posts(3, "webdev")})
+    unauthorized = json_response(
+        {"message": "Unauthorized", "error": 401}, 401, {"www-authenticate": 'Bearer error="invalid_token"'}
+    )
+    replay.route("GET", "/r/python/new", unauthorized)
+    assert run() == 0
+    doc = status(env)
+    assert doc["status"] == "failed"
+    assert doc["errors"] == ["r/python: Reddit rejected the access token (HTTP 401); stopped reading"]
+    assert len(listing_hits(replay, "python")) == 3  # prawcore fetched a new token and retried, twice
+    assert listing_hits(replay, "webdev") == []
+
+
+def test_answers_cut_off_midway_fail_the_subreddit(env, replay):
+    serve(replay, {"python": python_posts(3), "webdev": python_posts(3, "webdev")})
+    cut = json_response(listing(python_posts(3), None))
+    cut.truncate = True
+    replay.inject("GET", "/r/python/new", cut, times=3)
+    assert run() == 0
+    doc = status(env)
+    assert doc["status"] == "partial"
+    assert doc["errors"] == ["r/python: connection failed or answer cut off (3 attempts): ChunkedEncodingError"]
+    assert len(listing_hits(replay, "python")) == 3
+
+
+def test_a_corrupt_raw_page_is_named(env, replay, capsys):
+    serve(replay, {"python": python_posts(3), "webdev": python_posts(3, "webdev")})
+    assert run() == 0
+    page = raw_dir(env) / "python__after-start__limit-3.json.gz"
+    page.write_bytes(page.read_bytes()[:20])
+    assert run("--offline") == 2
+    assert f"raw page {page} is unreadable" in capsys.readouterr().err
 
 
 def test_zero_posts_from_every_subreddit_is_failed_not_ok(env, replay):
