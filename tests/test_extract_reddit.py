@@ -20,8 +20,7 @@ import pytest
 import common
 import extract_reddit as er
 import gen_recorded_reddit as gen
-from reddit_listings import ACCESS_TOKEN, TOKEN_PATH, listing, post, serve
-from replay_server import Response, json_response
+from replay_server import Request, Response, json_response
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "scripts" / "extract_reddit.py"
@@ -29,6 +28,79 @@ RECORDED = ROOT / "datos" / "recorded" / "reddit" / "2026-11-23"
 CLIENT_ID = "cid-SENTINEL-5e6f7a8b"
 SECRET = "sk-SENTINEL-reddit-secret-0123456789"
 WINDOW = common.window_for(dt.date(2026, 11, 23))
+
+# --------------------------------------------------------------------------- small Reddit listings
+# Posts in Reddit's t3 shape and a replay-server responder for GET /r/<sub>/new that pages with `after` and
+# `limit` as Reddit does, and checks the bearer token.
+
+ACCESS_TOKEN = "tok-SENTINEL-ACCESS-7f3a9c0d1e2b4a6f"
+TOKEN_PATH = "/api/v1/access_token"
+RUN_END = dt.datetime(2026, 11, 23, tzinfo=dt.UTC).timestamp()  # window end of RUN_DATE=2026-11-23
+HOUR = 3600
+
+
+def post(pid: str, sub: str, title: str, selftext: str = "", age_hours: float = 1.0) -> dict:
+    """A t3 post created `age_hours` before the window end (negative: after it)."""
+    return {
+        "id": pid,
+        "name": f"t3_{pid}",
+        "title": title,
+        "selftext": selftext,
+        "subreddit": sub,
+        "author": "tester",
+        "created_utc": RUN_END - age_hours * HOUR,
+        "score": 1,
+        "num_comments": 0,
+        "permalink": f"/r/{sub}/comments/{pid}/x/",
+        "url": f"https://www.reddit.com/r/{sub}/comments/{pid}/x/",
+        "is_self": bool(selftext),
+    }
+
+
+def listing(posts: list[dict], after: str | None) -> dict:
+    return {
+        "kind": "Listing",
+        "data": {
+            "after": after,
+            "dist": len(posts),
+            "modhash": None,
+            "geo_filter": "",
+            "children": [{"kind": "t3", "data": p} for p in posts],
+            "before": None,
+        },
+    }
+
+
+def token_response(token: str = ACCESS_TOKEN) -> Response:
+    return json_response({"access_token": token, "token_type": "bearer", "expires_in": 86400, "scope": "*"})
+
+
+def listing_responder(posts: list[dict], token: str = ACCESS_TOKEN):
+    """Answer like Reddit's /new: newest first, `limit` (max 100) posts after the `after` fullname."""
+
+    def respond(req: Request) -> Response:
+        if req.headers.get("Authorization") != f"bearer {token}":
+            return json_response(
+                {"message": "Unauthorized", "error": 401},
+                401,
+                {"www-authenticate": 'Bearer realm="reddit", error="invalid_token"'},
+            )
+        names = [p["name"] for p in posts]
+        start = names.index(req.query["after"]) + 1 if req.query.get("after") else 0
+        limit = min(int(req.query.get("limit", 25)), 100)
+        chunk = posts[start : start + limit]
+        more = start + limit < len(posts)
+        return json_response(listing(chunk, chunk[-1]["name"] if chunk and more else None))
+
+    return respond
+
+
+def serve(replay, listings: dict[str, list[dict]]) -> None:
+    """Token endpoint + one /new listing per subreddit on the replay server."""
+    replay.route("POST", TOKEN_PATH, token_response())
+    for sub, posts in listings.items():
+        replay.route("GET", f"/r/{sub}/new", listing_responder(posts))
+
 
 TEMAS_HEADER = "tema,menciones\n"
 SENT_HEADER = "framework,total_menciones,positivos,neutros,negativos,% positivo,% neutro,% negativo\n"
