@@ -75,6 +75,7 @@ KEYWORDS_FILE = CONTRACTS_DIR / "reddit_keywords.json"
 TEMAS_FILE = "reddit_temas_emergentes.csv"
 SENTIMENT_FILE = "reddit_sentimiento_frameworks.csv"
 SUBREDDIT_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_]{1,20}")
+FULLNAME_RE = re.compile(r"t3_[0-9a-z]{1,13}")
 
 log = logging.getLogger(f"trends.{SOURCE}")  # configured by common.get_logger in main()
 
@@ -270,6 +271,9 @@ def listing_problem(doc: object) -> str | None:
     children = doc["data"].get("children")
     if not isinstance(children, list):
         return "has no children list"
+    after = doc["data"].get("after")
+    if after is not None and not (isinstance(after, str) and FULLNAME_RE.fullmatch(after)):
+        return f"has an unexpected `after` cursor {after!r}"  # it names the next raw file: keep it a fullname
     for child in children:
         data = child.get("data") if isinstance(child, dict) else None
         if not isinstance(data, dict) or not isinstance(data.get("id"), str):

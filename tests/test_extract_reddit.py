@@ -474,6 +474,23 @@ def test_a_corrupt_raw_page_is_named(env, replay, capsys):
     assert f"raw page {page} is unreadable" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    ("doc", "problem"),
+    [
+        ([], "is not a Reddit listing"),
+        ({"kind": "t3", "data": {}}, "is not a Reddit listing"),
+        (listing([post("a1", "python", "x")], "../../escape"), "has an unexpected `after` cursor '../../escape'"),
+        (
+            {"kind": "Listing", "data": {"children": [{"kind": "t3", "data": {"id": "a1"}}]}},
+            "has post a1 without a numeric created_utc",
+        ),
+        (listing([post("a1", "python", "x")], "t3_a1"), None),
+    ],
+)
+def test_listing_shape_is_checked_before_anything_is_saved(doc, problem):
+    assert er.listing_problem(doc) == problem
+
+
 def test_zero_posts_from_every_subreddit_is_failed_not_ok(env, replay):
     old = [post("o1", "python", "Django from long ago", age_hours=9000)]
     serve(replay, {"python": old, "webdev": []})
