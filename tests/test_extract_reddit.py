@@ -714,6 +714,8 @@ def test_recorded_listings_stage_offline_as_the_demo_will(monkeypatch, tmp_path)
     assert straight and er.transform(straight, keywords) == ([], [])
     express = [p for p in inside.values() if p["title"].startswith("Node.js vs nodejs vs Express")]
     assert express and er.transform(express, keywords)[1][0]["total_menciones"] == len(express)
+    thrice = [p for p in inside.values() if p["title"].startswith("Kubernetes, Kubernetes, Kubernetes")]
+    assert thrice and er.transform(thrice, keywords)[0] == [{"tema": "Cloud", "menciones": len(thrice)}]
     temas = (datos / "staging" / "reddit" / "reddit_temas_emergentes.csv").read_text().splitlines()
     counts = [int(line.rsplit(",", 1)[1]) for line in temas[1:]]
     assert counts == sorted(counts, reverse=True) and max(counts) < 500
