@@ -61,7 +61,7 @@ endif
 
 # ---------------------------------------------------------------- verbs
 .PHONY: help demo weekly preflight extract-github extract-stackoverflow extract-reddit aggregate publish replay serve
-.PHONY: gate
+.PHONY: gate recorded
 .PHONY: test lint lock contract-check docs
 
 help: ## list the verbs (plain `make` does this)
@@ -86,6 +86,9 @@ extract-reddit: $(call status,reddit) ## Reddit source job (live needs REDDIT_CL
 aggregate: $(MANIFEST) ## staged sources -> degradation, trend score, quality gate, latest + history + manifest
 
 publish: $(PUBLISH_DIR)/run_manifest.json ## copy what the last allowed run published into frontend/assets/data
+
+recorded: $(VENV_STAMP) ## regenerate the bundled recorded responses in datos/recorded/ (deterministic generators)
+	$(PY) scripts/gen_recorded_reddit.py
 
 gate: $(VENV_STAMP) ## run the quality gate alone on the staged data (GATE_REPORT=<file> also saves the JSON report)
 	$(PY) scripts/quality_gate.py $(if $(GATE_REPORT),--report $(GATE_REPORT))

@@ -56,7 +56,8 @@ class ReplayServer:
         self._lock = threading.Lock()
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        # a short poll keeps stop() (every test teardown) fast
+        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
 
     @property
     def url(self) -> str:
@@ -121,7 +122,9 @@ class ReplayServer:
                     for name, value in response.headers.items():
                         self.send_header(name, value)
                     self.send_header("Content-Length", str(len(payload)))
-                    if response.truncate:
+                    # say so when closing (the client asked, as prawcore's token call does): else the client
+                    # may reuse the closed connection and see a spurious "remote end closed connection"
+                    if response.truncate or self.close_connection:
                         self.send_header("Connection", "close")
                     self.end_headers()
                     self.wfile.write(payload[: len(payload) // 2] if response.truncate else payload)
