@@ -37,6 +37,7 @@ OUTPUT ?=
 # The demo: the bundled recorded responses of one run date, run in a folder of its own.
 DEMO_DATE := 2026-11-23
 DEMO_DIR ?= demo
+DEMO_AS_OF ?= $(DEMO_DATE)T06:00:00Z
 RECORDED := datos/recorded
 
 SOURCES := github stackoverflow reddit
@@ -55,7 +56,7 @@ MANIFEST := $(DATOS)/metadata/run_manifest.json
 # so Make rebuilds exactly what a changed setting affects (and a no-op rerun touches nothing).
 SETTINGS := $(WORK)/settings
 ifneq ($(filter-out help test lint lock contract-check docs demo replay bench equivalence serve gate trend-score,$(or $(MAKECMDGOALS),help)),)
-$(foreach v,RUN_DATE HISTORY_WRITES LEGACY_V1_COPIES,$(shell mkdir -p $(SETTINGS) && \
+$(foreach v,RUN_DATE HISTORY_WRITES LEGACY_V1_COPIES AS_OF,$(shell mkdir -p $(SETTINGS) && \
   [ "$$(cat $(SETTINGS)/$(v) 2>/dev/null)" = "$($(v))" ] || echo "$($(v))" > $(SETTINGS)/$(v)))
 endif
 
@@ -70,7 +71,7 @@ help: ## list the verbs (plain `make` does this)
 
 demo: $(VENV_STAMP) ## the weekly pipeline on bundled recorded data (no secrets, no network), then a summary
 	$(MAKE) $(DEMO_DIR)/site/run_manifest.json DATOS=$(DEMO_DIR)/datos PUBLISH_DIR=$(DEMO_DIR)/site \
-	  RUN_DATE=$(DEMO_DATE) OFFLINE=1 AS_OF=$(DEMO_DATE)T06:00:00Z
+	  RUN_DATE=$(DEMO_DATE) OFFLINE=1 AS_OF=$(DEMO_AS_OF)
 	$(PY) scripts/summary.py --datos $(DEMO_DIR)/datos --site $(DEMO_DIR)/site
 
 weekly: preflight ## the live weekly run: preflight -> extract x3 -> aggregate -> publish
@@ -181,7 +182,7 @@ $(WORK)/trend_score.csv: $(WORK)/degradation.json sql/trend_score.sql scripts/tr
 
 $(MANIFEST): $(WORK)/trend_score.csv $(WORK)/degradation.json $(STAGED_CSVS) scripts/aggregate.py \
   scripts/quality_gate.py scripts/common.py sql/history_snapshot.sql $(wildcard contracts/datasets/*.json) \
-  $(SETTINGS)/HISTORY_WRITES $(SETTINGS)/LEGACY_V1_COPIES
+  $(SETTINGS)/HISTORY_WRITES $(SETTINGS)/LEGACY_V1_COPIES $(SETTINGS)/AS_OF
 	$(PY) scripts/aggregate.py
 
 # ---------------------------------------------------------------- publish: the dashboard's data
