@@ -15,6 +15,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 VENV_STAMP := $(VENV)/.installed
 BASE ?= HEAD
+DATOS ?= datos
+RUN_DATE ?= $(shell date -u +%F)
+export DATOS RUN_DATE
 
 # ---------------------------------------------------------------- verbs
 .PHONY: help test lint lock contract-check docs
@@ -52,3 +55,34 @@ $(VENV_STAMP): requirements.lock
 docs/data_contract.md: scripts/contract_doc.py scripts/common.py $(wildcard contracts/*.json contracts/datasets/*.json) | $(VENV_STAMP)
 	$(PY) scripts/contract_doc.py > $@.tmp
 	mv $@.tmp $@
+
+# ---------------------------------------------------------------- REST sources: GitHub and Stack Exchange (issue 3)
+# Raw responses live in $(DATOS)/raw/<source>/$(RUN_DATE)/ (one .json.gz per API response; kept, never refetched).
+# The verbs run live (fetch what raw lacks, then transform); the file rules only re-run the pure transform
+# (--offline) when raw or the code changed. The scripts write every output to a temp file and rename it.
+RAW_GITHUB := $(DATOS)/raw/github/$(RUN_DATE)
+RAW_STACKOVERFLOW := $(DATOS)/raw/stackoverflow/$(RUN_DATE)
+GITHUB_STATUS := $(DATOS)/staging/github/_source_status.json
+STACKOVERFLOW_STATUS := $(DATOS)/staging/stackoverflow/_source_status.json
+.SECONDARY: $(RAW_GITHUB) $(RAW_STACKOVERFLOW)
+.PHONY: extract-github extract-stackoverflow recorded
+
+extract-github: | $(VENV_STAMP) ## GitHub source job, live (needs GH_PAT): raw responses + staged CSVs
+	@test -n "$${GH_PAT:-}" || { echo "error: GH_PAT is not set: export it, or run \`make demo\` for the bundled recorded data" >&2; exit 2; }
+	$(PY) scripts/extract_github.py
+
+extract-stackoverflow: | $(VENV_STAMP) ## Stack Exchange source job, live (needs STACKOVERFLOW_KEY): raw + staged CSVs
+	@test -n "$${STACKOVERFLOW_KEY:-}" || { echo "error: STACKOVERFLOW_KEY is not set: export it, or run \`make demo\` for the bundled recorded data" >&2; exit 2; }
+	$(PY) scripts/extract_stackoverflow.py
+
+recorded: | $(VENV_STAMP) ## regenerate the bundled synthetic GitHub/Stack Exchange responses (datos/recorded/, deterministic)
+	$(PY) scripts/gen_recorded_rest.py
+
+$(GITHUB_STATUS): $(RAW_GITHUB) scripts/extract_github.py scripts/http_client.py scripts/common.py | $(VENV_STAMP)
+	$(PY) scripts/extract_github.py --offline
+
+$(STACKOVERFLOW_STATUS): $(RAW_STACKOVERFLOW) scripts/extract_stackoverflow.py scripts/http_client.py scripts/common.py | $(VENV_STAMP)
+	$(PY) scripts/extract_stackoverflow.py --offline
+
+$(RAW_GITHUB) $(RAW_STACKOVERFLOW):
+	@echo "error: $@ does not exist: run \`make extract-$(notdir $(patsubst %/,%,$(dir $@)))\` (live) or \`make demo\`" >&2; exit 2

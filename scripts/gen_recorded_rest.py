@@ -42,20 +42,24 @@ LANGUAGES = [
     ("TeX", 2), ("GDScript", 2), ("Gleam", 2), ("Mojo", 1), ("Perl", 1), ("Assembly", 1), ("Makefile", 1),
     ("Cuda", 2), ("Emacs Lisp", 1), ("F#", 1), ("Erlang", 1), ("Crystal", 1), ("Odin", 1), ("V", 1),
 ]  # fmt: skip
-WORDS = (
-    "agent llm rag vector graph fast tiny open local edge cloud data stream query cache auth token "
-    "chat code dev ops kit lab forge flow mesh node web app api cli ui db sql lite nano micro mini "
-    "hyper meta auto smart deep neural vision voice audio image video pixel shader game engine "
-    "router proxy gateway server client sdk bench test lint fmt build deploy infra k8s docker "
-    "wasm rust zig go py ts js notes wiki docs blog site home dash panel board admin crm erp "
-    "finance trade crypto chain wallet quant bot scraper crawler parser compiler runtime kernel os"
-).split()
-TOPICS = (
-    "ai llm machine-learning deep-learning rag agents mcp openai claude python typescript javascript "
-    "react nextjs vue svelte rust go cli devtools self-hosted docker kubernetes database postgres "
-    "sqlite vector-database automation productivity security privacy game-development webassembly "
-    "embedded iot blockchain open-source awesome-list tutorial framework library api"
-).split()
+WORDS = tuple(
+    str.split(
+        "agent llm rag vector graph fast tiny open local edge cloud data stream query cache auth token "
+        "chat code dev ops kit lab forge flow mesh node web app api cli ui db sql lite nano micro mini "
+        "hyper meta auto smart deep neural vision voice audio image video pixel shader game engine "
+        "router proxy gateway server client sdk bench test lint fmt build deploy infra k8s docker "
+        "wasm rust zig go py ts js notes wiki docs blog site home dash panel board admin crm erp "
+        "finance trade crypto chain wallet quant bot scraper crawler parser compiler runtime kernel os"
+    )
+)
+TOPICS = tuple(
+    str.split(
+        "ai llm machine-learning deep-learning rag agents mcp openai claude python typescript javascript "
+        "react nextjs vue svelte rust go cli devtools self-hosted docker kubernetes database postgres "
+        "sqlite vector-database automation productivity security privacy game-development webassembly "
+        "embedded iot blockchain open-source awesome-list tutorial framework library api"
+    )
+)
 LICENSES = [
     ("mit", "MIT License", "MIT", 40), ("apache-2.0", "Apache License 2.0", "Apache-2.0", 18),
     ("gpl-3.0", "GNU General Public License v3.0", "GPL-3.0", 7),
@@ -124,7 +128,9 @@ def repository(rng: random.Random, number: int, owner: str, name: str, created: 
     owner_id = 100_000_000 + rng.randrange(150_000_000)
     is_org = rng.random() < 0.3
     pushed = min(created + dt.timedelta(days=rng.uniform(0, 365)), dt.datetime(2026, 11, 22, 23, 0, tzinfo=dt.UTC))
-    updated = max(pushed, min(pushed + dt.timedelta(hours=rng.uniform(0, 72)), dt.datetime(2026, 11, 22, 23, 59, tzinfo=dt.UTC)))
+    updated = max(
+        pushed, min(pushed + dt.timedelta(hours=rng.uniform(0, 72)), dt.datetime(2026, 11, 22, 23, 59, tzinfo=dt.UTC))
+    )
     forks = int(stars * rng.uniform(0.03, 0.18))
     issues = int(stars * rng.uniform(0.0, 0.02))
     full = f"{owner}/{name}"
@@ -262,12 +268,16 @@ def github_pages(rng: random.Random) -> dict[str, dict]:
         middle = dt.datetime.combine(month.first, dt.time(), dt.UTC) + dt.timedelta(days=days / 2)
         age = (window_for(RUN_DATE)[1] - middle).days
         scale = (age + 25) * 55 * (min(days, 30) / 30) ** 0.5
-        stars = sorted((max(int(scale * rank**-0.55 * rng.uniform(0.9, 1.1)), 5) for rank in range(1, 501)), reverse=True)
+        stars = sorted(
+            (max(int(scale * rank**-0.55 * rng.uniform(0.9, 1.1)), 5) for rank in range(1, 501)), reverse=True
+        )
         repos = []
         for star in stars:
             number += 1
             owner, name = unique_name(rng, taken)
-            created = dt.datetime.combine(month.first, dt.time(), dt.UTC) + dt.timedelta(seconds=rng.randrange(days * 86400))
+            created = dt.datetime.combine(month.first, dt.time(), dt.UTC) + dt.timedelta(
+                seconds=rng.randrange(days * 86400)
+            )
             repos.append(repository(rng, number, owner, name, created, star))
         if index % 4 == 1:  # stars moved while paging: the last repository of page 2 shows up again on page 3
             again = dict(repos[199], stargazers_count=repos[199]["stargazers_count"] + 3)
@@ -319,9 +329,7 @@ def stackoverflow_answers(rng: random.Random) -> dict[str, dict]:
     quota = 10_000 - 1
     files = {
         so.FILTER_FILE: {
-            "items": [
-                {"filter": FILTER_ID, "filter_type": "safe", "included_fields": so.FILTER_FIELDS.split(";")}
-            ],
+            "items": [{"filter": FILTER_ID, "filter_type": "safe", "included_fields": so.FILTER_FIELDS.split(";")}],
             "has_more": False,
             "quota_max": 10_000,
             "quota_remaining": quota,
