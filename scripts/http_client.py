@@ -216,7 +216,7 @@ class RestClient:
         return self.scrub(f"{self.api} GET {path}" + (f" {shown}" if shown else ""))
 
     # -- waiting
-    def sleep(self, seconds: float, reason: str) -> None:
+    def sleep(self, seconds: float, reason: str, retrying: str = "") -> None:
         """Wait `seconds` if the budget allows; otherwise close the client and raise at once."""
         seconds = max(float(seconds), 0.0)
         left = self.settings.wait_budget - self.waited_seconds
@@ -226,8 +226,11 @@ class RestClient:
                 f"{reason} needs {seconds:.1f}s more; raise HTTP_WAIT_BUDGET or run again later"
             )
             raise HttpError(self.closed)
-        if seconds > 0:
+        if retrying:  # a failed attempt: say what failed and when it is tried again
+            self.log.warning("%s", self.scrub(f"{retrying} in {seconds:.1f}s after: {reason}"))
+        elif seconds > 0:
             self.log.info("%s", self.scrub(f"waiting {seconds:.1f}s: {reason}"))
+        if seconds > 0:
             time.sleep(seconds)
             self.waited_seconds += seconds
 
@@ -275,11 +278,8 @@ class RestClient:
             if attempt > self.settings.max_retries:
                 raise HttpError(f"{what}: gave up after {attempt} attempts: {verdict.failure}")
             wait = verdict.wait if verdict.wait is not None else self.backoff(attempt)
-            self.log.warning(
-                "%s", self.scrub(f"{what}: {verdict.failure}; retry {attempt}/{self.settings.max_retries}")
-            )
             try:
-                self.sleep(wait, verdict.failure)
+                self.sleep(wait, verdict.failure, f"{what}: retry {attempt}/{self.settings.max_retries}")
             except HttpError as exc:
                 raise HttpError(f"{what}: {exc}") from None
             self.retries += 1
