@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from common import PipelineError, get_logger, load_contract, require_secrets, run_cli, settings, write_source_status
+from common import PipelineError, get_logger, load_contracts, require_secrets, run_cli, settings, write_source_status
 from http_client import (
     GitHubClient,
     HttpError,
@@ -268,8 +268,9 @@ def main(argv: list[str] | None = None) -> int:
     for message in warnings:
         log.warning("%s", message)
 
-    write_csv(staging / REPOS_FILE, load_contract("github_repos").column_names, repos)
-    write_csv(staging / LANGUAGES_FILE, load_contract("github_lenguajes").column_names, languages)
+    contracts = load_contracts()
+    write_csv(staging / REPOS_FILE, contracts["github_repos"].column_names, repos)
+    write_csv(staging / LANGUAGES_FILE, contracts["github_lenguajes"].column_names, languages)
     write_source_status(
         staging,
         source=SOURCE,

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
-from common import PipelineError, get_logger, load_contract, require_secrets, run_cli, settings, write_source_status
+from common import PipelineError, get_logger, load_contracts, require_secrets, run_cli, settings, write_source_status
 from http_client import (
     HttpError,
     HttpSettings,
@@ -76,9 +76,10 @@ class SoSettings:
     filter: str
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str]) -> SoSettings:
+    def from_env(cls, env: Mapping[str, str], trend_columns: list[str]) -> SoSettings:
+        """`trend_columns`: the tag columns of the so_tendencias contract, which SO_TREND_TAGS must match."""
         trend_tags = env_list(env, "SO_TREND_TAGS", DEFAULT_TREND_TAGS)
-        columns = load_contract("so_tendencias").column_names[1:]
+        columns = trend_columns
         if trend_tags != columns:
             raise PipelineError(
                 f"SO_TREND_TAGS={','.join(trend_tags)!r} must be {','.join(columns)!r}, the columns of the so_tendencias contract"
@@ -310,7 +311,8 @@ def main(argv: list[str] | None = None) -> int:
 
     log = get_logger(SOURCE)
     run = settings()
-    conf = SoSettings.from_env(os.environ)
+    contracts = load_contracts()
+    conf = SoSettings.from_env(os.environ, contracts["so_tendencias"].column_names[1:])
     http = HttpSettings.from_env(os.environ)
     raw_dir = run.datos / "raw" / SOURCE / run.run_date.isoformat()
     staging = run.datos / "staging" / SOURCE
@@ -345,7 +347,7 @@ def main(argv: list[str] | None = None) -> int:
         errors.append(f"no question volume could be counted for any of {', '.join(conf.tags)}")
 
     for name, contract in CONTRACTS.items():
-        write_csv(staging / name, load_contract(contract).column_names, rows[name])
+        write_csv(staging / name, contracts[contract].column_names, rows[name])
     write_source_status(
         staging,
         source=SOURCE,

@@ -137,7 +137,7 @@ def save_raw(path: Path, body: bytes, secrets: tuple[str, ...] = ()) -> None:
     for secret in secrets:
         if secret:
             body = body.replace(secret.encode(), b"***")
-    atomic_write_bytes(Path(path), gzip.compress(body, compresslevel=9, mtime=0))
+    atomic_write_bytes(Path(path), gzip.compress(body, compresslevel=6, mtime=0))
 
 
 def write_csv(path: Path, columns: list[str], rows: list[dict]) -> None:
