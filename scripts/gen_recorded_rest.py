@@ -341,8 +341,6 @@ def stackoverflow_answers(rng: random.Random) -> dict[str, dict]:
             total = round(total * SO_ACCEPT_RATE[count.tag] * rng.uniform(0.95, 1.05))
         quota -= 1
         answer = {"has_more": False, "quota_max": 10_000, "quota_remaining": quota, "total": total}
-        if count.name == "tendencia_2026-03_javascript":  # the API asked for a pause once
-            answer["backoff"] = 10
         files[f"{count.name}.json.gz"] = answer
     return files
 

@@ -31,6 +31,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote, quote_plus
 
 import requests
 
@@ -195,7 +196,8 @@ class RestClient:
         self.base_url = base_url.rstrip("/")
         self.settings = settings
         self.secret_params = {k: v for k, v in (secret_params or {}).items() if v}
-        self.secrets = tuple(s for s in secrets if s)
+        # each secret as given and as it appears inside a URL (percent-encoded)
+        self.secrets = tuple(dict.fromkeys(v for s in secrets if s for v in (s, quote(s, safe=""), quote_plus(s))))
         self.session = requests.Session()
         self.session.headers.update({"User-Agent": USER_AGENT, **(headers or {})})
         self.log = get_logger(f"http.{self.api}")
@@ -263,8 +265,8 @@ class RestClient:
         what = self.describe(path, params)
         attempt = 0
         while True:
-            if self.closed:
-                raise HttpError(f"{what}: not sent: {self.closed}")
+            if self.closed:  # the same words for every call not sent, so a status file can say it once
+                raise HttpError(f"call not sent: {self.closed}")
             self.before(path)
             started = time.monotonic()
             self.requests += 1
