@@ -314,7 +314,7 @@ class RestClient:
             return verdict
         message = self.api_message(data)
         failure = self.scrub(f"HTTP {status}" + (f": {message}" if message else ""))
-        if status >= 500:
+        if status >= 500 or status == 429:
             return _Verdict(failure, retry=True, wait=retry_after(response))
         return _Verdict(failure, retry=False, status=status)
 
