@@ -360,6 +360,8 @@ def main(argv: list[str] | None = None) -> int:
         warnings=left_out,
         errors=errors,
     )
+    if client and client.quota_remaining is not None:
+        log.info("Stack Exchange quota left today: %d of %s", client.quota_remaining, client.quota_max)
     log.info(
         "stackoverflow %s: wrote %s (%s rows) from %d counts, %d requests",
         status,

@@ -361,3 +361,19 @@ def test_help_works_offline_without_secrets():
     )
     assert out.returncode == 0
     assert "--offline" in out.stdout and "GITHUB_API_URL" in out.stdout
+
+
+def test_bundled_recorded_data_is_what_the_seeded_generator_makes():
+    import random
+
+    import gen_recorded_rest as gen
+
+    rng = random.Random(gen.SEED)
+    made = {"github": gen.github_pages(rng), "stackoverflow": gen.stackoverflow_answers(rng)}
+    for source, files in made.items():
+        folder = common.ROOT / "datos" / "recorded" / source / RUN_DATE
+        assert sorted(p.name for p in folder.iterdir()) == sorted(files), f"run `make recorded` ({source})"
+        for name, doc in files.items():
+            body = json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+            assert gzip.decompress((folder / name).read_bytes()) == body, f"{source}/{name}: run `make recorded`"
+    assert len(made["github"]) == 65 and len(made["stackoverflow"]) == 57
