@@ -264,13 +264,17 @@ def test_live_run_fetches_everything_once_and_matches_offline(env, replay, monke
     assert (staging(env) / "github_repos_2025.csv").read_bytes() == live_csv
 
 
-def test_live_run_refetches_only_missing_pages(env, replay, monkeypatch):
+def test_live_run_refetches_only_missing_pages_and_waits_out_a_429(env, replay, monkeypatch):
     copy_recorded(env)
     (raw_dir(env) / "search_2026-04_p2.json.gz").unlink()
     live(monkeypatch, replay)
     serve_recorded(replay)
+    replay.inject("GET", "/search/repositories", json_response({"message": "slow down"}, 429, {"Retry-After": "1"}))
     assert gh.main([]) == 0
-    assert [(r.query["q"], r.query["page"]) for r in replay.requests] == [("created:2026-04-01..2026-04-30", "2")]
+    assert [(r.query["q"], r.query["page"]) for r in replay.requests] == [("created:2026-04-01..2026-04-30", "2")] * 2
+    assert replay.requests[1].at - replay.requests[0].at >= 1.0
+    doc = json.loads((staging(env) / "_source_status.json").read_text())
+    assert doc["status"] == "ok" and doc["requests"] == 2 and doc["retries"] == 1 and doc["waited_seconds"] >= 1.0
 
 
 def test_a_month_that_fails_makes_the_source_partial_and_names_it(env, replay, monkeypatch, capsys):
