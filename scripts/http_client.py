@@ -320,12 +320,14 @@ class RestClient:
 
 
 def retry_after(response: requests.Response) -> float | None:
-    """Seconds from a `Retry-After` header (delta-seconds or HTTP date), or None."""
+    """Seconds from a `Retry-After` header (delta-seconds, leniently fractional, or an HTTP date), or None."""
     value = (response.headers.get("Retry-After") or "").strip()
     if not value:
         return None
-    if value.isdigit():
-        return float(value)
+    try:
+        return max(float(value), 0.0)
+    except ValueError:
+        pass
     try:
         from email.utils import parsedate_to_datetime
 

@@ -214,15 +214,14 @@ def test_transform_on_recorded_data_is_exact(env):
     assert status["files"]["github_repos_2025.csv"]["rows"] == 3000
 
 
-def test_coverage_gate_fails_the_source_when_too_few_repositories_are_classifiable(env, monkeypatch):
-    copy_recorded(env)
-    monkeypatch.setenv("GITHUB_TOP_N", "1500")  # keep fewer repositories than the gate wants
-    classifiable = sum(independent_expectation(1500)[2].values())
-    assert classifiable < 1500
-    assert gh.main(["--offline"]) == 0  # an honest status file was written
-    doc = json.loads((staging(env) / "_source_status.json").read_text())
-    assert doc["status"] == "failed"
-    assert doc["errors"] == [f"coverage gate: {classifiable} repositories with a classifiable language (< 1500)"]
+def test_coverage_gate_fails_the_source_when_too_few_repositories_are_classifiable():
+    pages = list(recorded_pages().values())
+    for top_n, status in ((1500, "failed"), (2000, "partial"), (3000, "ok")):
+        classifiable = sum(independent_expectation(top_n)[2].values())
+        repos, _, counted = gh.transform(pages, top_n)  # the pure transform, called directly
+        assert (len(repos), counted) == (top_n, classifiable)
+        assert gh.decide_status(counted, {})[0] == status
+    assert gh.decide_status(1375, {})[2] == ["coverage gate: 1375 repositories with a classifiable language (< 1500)"]
 
 
 def test_decide_status_rules():
@@ -270,7 +269,7 @@ def test_live_run_refetches_only_missing_pages_and_waits_out_a_429(env, replay, 
     live(monkeypatch, replay)
     serve_recorded(replay)
     replay.inject("GET", "/search/repositories", json_response({"message": "slow down"}, 429, {"Retry-After": "1"}))
-    assert gh.main([]) == 0
+    assert gh.main([]) == 0  # a whole second, as GitHub sends it
     assert [(r.query["q"], r.query["page"]) for r in replay.requests] == [("created:2026-04-01..2026-04-30", "2")] * 2
     assert replay.requests[1].at - replay.requests[0].at >= 1.0
     doc = json.loads((staging(env) / "_source_status.json").read_text())
