@@ -17,6 +17,7 @@ VENV_STAMP := $(VENV)/.installed
 BASE ?= HEAD
 DATOS ?= datos
 RUN_DATE ?= $(shell date -u +%F)
+RUN_DATE := $(RUN_DATE)# expanded once: a build that crosses midnight keeps one run date
 export DATOS RUN_DATE
 
 # ---------------------------------------------------------------- verbs
@@ -67,21 +68,23 @@ STACKOVERFLOW_STATUS := $(DATOS)/staging/stackoverflow/_source_status.json
 .SECONDARY: $(RAW_GITHUB) $(RAW_STACKOVERFLOW)
 .PHONY: extract-github extract-stackoverflow recorded
 
-extract-github: | $(VENV_STAMP) ## GitHub source job, live (needs GH_PAT): raw responses + staged CSVs
+extract-github: $(VENV_STAMP) ## GitHub source job, live (needs GH_PAT): raw responses + staged CSVs
 	@test -n "$${GH_PAT:-}" || { echo "error: GH_PAT is not set: export it, or run \`make demo\` for the bundled recorded data" >&2; exit 2; }
 	$(PY) scripts/extract_github.py
 
-extract-stackoverflow: | $(VENV_STAMP) ## Stack Exchange source job, live (needs STACKOVERFLOW_KEY): raw + staged CSVs
+extract-stackoverflow: $(VENV_STAMP) ## Stack Exchange source job, live (needs STACKOVERFLOW_KEY): raw + staged CSVs
 	@test -n "$${STACKOVERFLOW_KEY:-}" || { echo "error: STACKOVERFLOW_KEY is not set: export it, or run \`make demo\` for the bundled recorded data" >&2; exit 2; }
 	$(PY) scripts/extract_stackoverflow.py
 
-recorded: | $(VENV_STAMP) ## regenerate the bundled synthetic GitHub/Stack Exchange responses (datos/recorded/, deterministic)
+recorded: $(VENV_STAMP) ## regenerate the bundled synthetic GitHub/Stack Exchange responses (datos/recorded/, deterministic)
 	$(PY) scripts/gen_recorded_rest.py
 
-$(GITHUB_STATUS): $(RAW_GITHUB) scripts/extract_github.py scripts/http_client.py scripts/common.py | $(VENV_STAMP)
+$(GITHUB_STATUS): $(RAW_GITHUB) scripts/extract_github.py scripts/http_client.py scripts/common.py \
+  contracts/datasets/github_repos.json contracts/datasets/github_lenguajes.json | $(VENV_STAMP)
 	$(PY) scripts/extract_github.py --offline
 
-$(STACKOVERFLOW_STATUS): $(RAW_STACKOVERFLOW) scripts/extract_stackoverflow.py scripts/http_client.py scripts/common.py | $(VENV_STAMP)
+$(STACKOVERFLOW_STATUS): $(RAW_STACKOVERFLOW) scripts/extract_stackoverflow.py scripts/http_client.py scripts/common.py \
+  $(wildcard contracts/datasets/so_*.json) | $(VENV_STAMP)
 	$(PY) scripts/extract_stackoverflow.py --offline
 
 $(RAW_GITHUB) $(RAW_STACKOVERFLOW):
