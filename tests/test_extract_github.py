@@ -380,3 +380,18 @@ def test_bundled_recorded_data_is_what_the_seeded_generator_makes():
             body = json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
             assert gzip.decompress((folder / name).read_bytes()) == body, f"{source}/{name}: run `make recorded`"
     assert len(made["github"]) == 65 and len(made["stackoverflow"]) == 57
+
+
+def test_incomplete_results_from_github_make_the_source_partial(env):
+    copy_recorded(env)
+    page = raw_dir(env) / "search_2026-07_p1.json.gz"
+    doc = json.loads(gzip.decompress(page.read_bytes()))
+    doc["incomplete_results"] = True  # GitHub's search timed out: the page may miss repositories
+    page.write_bytes(gzip.compress(json.dumps(doc).encode()))
+    assert gh.main(["--offline"]) == 0
+    status = json.loads((staging(env) / "_source_status.json").read_text())
+    assert status["status"] == "partial"
+    assert status["warnings"] == [
+        "month 2026-07 incomplete: page 1 has incomplete_results=true (GitHub search timed out); "
+        "its repositories may be missing"
+    ]
