@@ -19,6 +19,7 @@ BASE ?= HEAD
 # Run settings, exported to every script (scripts/common.py settings()).
 DATOS ?= datos
 RUN_DATE ?= $(shell date -u +%F)
+RUN_DATE := $(RUN_DATE)# expanded once: a build that crosses midnight keeps one run date
 RUN_ID ?=
 HISTORY_WRITES ?= 1
 LEGACY_V1_COPIES ?= 1
@@ -88,7 +89,8 @@ aggregate: $(MANIFEST) ## staged sources -> degradation, trend score, quality ga
 
 publish: $(PUBLISH_DIR)/run_manifest.json ## copy what the last allowed run published into frontend/assets/data
 
-recorded: $(VENV_STAMP) ## regenerate the bundled recorded responses in datos/recorded/ (deterministic generators)
+recorded: $(VENV_STAMP) ## regenerate the bundled synthetic responses in datos/recorded/ (deterministic generators)
+	$(PY) scripts/gen_recorded_rest.py
 	$(PY) scripts/gen_recorded_reddit.py
 
 gate: $(VENV_STAMP) ## run the quality gate alone on the staged data (GATE_REPORT=<file> also saves the JSON report)

@@ -1,0 +1,308 @@
+"""GitHub source job: search the repositories created in the window, stage the V1 CSVs.
+
+Fetch: the 365-day window is split into calendar months (first and last clipped to the window); for each
+month `GET /search/repositories?q=created:A..B&sort=stars&order=desc&per_page=100&page=N`, up to
+GITHUB_MAX_PAGES pages (stopping at a short page or at total_count). Every answer is kept as
+$DATOS/raw/github/<RUN_DATE>/search_<YYYY-MM>_p<N>.json.gz; a response already there is not fetched again.
+
+Transform (pure, `transform`): de-duplicate by full_name, keep the GITHUB_TOP_N repositories with most
+stars (ties by full_name), and write $DATOS/staging/github/github_repos_2025.csv, github_lenguajes.csv and
+_source_status.json.
+
+Status: a month whose pages could not all be fetched makes the source `partial` (a warning names it);
+fewer than 1,500 repositories with a classifiable language -> `failed`, fewer than 2,000 -> `partial`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import functools
+import os
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from common import PipelineError, get_logger, load_contracts, require_secrets, run_cli, settings, write_source_status
+from http_client import (
+    GitHubClient,
+    HttpError,
+    HttpSettings,
+    env_int,
+    env_url,
+    load_raw,
+    save_raw,
+    summarize,
+    write_csv,
+)
+
+SOURCE = "github"
+DEFAULT_API_URL = "https://api.github.com"
+PER_PAGE = 100
+SEARCH_CAP = 1000  # the search API returns at most 1,000 results per query
+UNSPECIFIED = "Sin especificar"
+# trend_score_v1.md: labels that are not a programming language
+EXCLUDED_LANGUAGES = frozenset({"sin especificar", "llms/ai", "ai/ml", "ai", "llm", "genai", "artificial intelligence"})
+FAILED_BELOW = 1500
+WARN_BELOW = 2000
+TOP_LANGUAGES = 10
+REPOS_FILE = "github_repos_2025.csv"
+LANGUAGES_FILE = "github_lenguajes.csv"
+
+SETTINGS_HELP = f"""settings (environment):
+  DATOS, RUN_DATE       data folder (default datos) and run date (default today, UTC)
+  GH_PAT                GitHub token (secret; live runs only)
+  GITHUB_API_URL        default {DEFAULT_API_URL}
+  GITHUB_MAX_PAGES      pages of 100 per month, default 5
+  GITHUB_TOP_N          repositories kept, default 3000
+  HTTP_TIMEOUT, HTTP_MAX_RETRIES, HTTP_WAIT_BUDGET, HTTP_BACKOFF_BASE   see scripts/http_client.py"""
+
+
+@dataclass(frozen=True)
+class GithubSettings:
+    api_url: str
+    max_pages: int
+    top_n: int
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> GithubSettings:
+        return cls(
+            api_url=env_url(env, "GITHUB_API_URL", DEFAULT_API_URL),
+            max_pages=min(env_int(env, "GITHUB_MAX_PAGES", 5, minimum=1), SEARCH_CAP // PER_PAGE),
+            top_n=env_int(env, "GITHUB_TOP_N", 3000, minimum=1),
+        )
+
+
+@dataclass(frozen=True)
+class Month:
+    label: str  # YYYY-MM
+    first: dt.date
+    last: dt.date  # inclusive
+
+    @property
+    def query(self) -> str:
+        return f"created:{self.first.isoformat()}..{self.last.isoformat()}"
+
+
+def months_in_window(start: dt.datetime, end: dt.datetime) -> list[Month]:
+    """Calendar months covering [start, end), the first and last clipped to the window."""
+    months = []
+    day = start.date()
+    last_day = (end - dt.timedelta(seconds=1)).date()
+    while day <= last_day:
+        next_month = dt.date(day.year + day.month // 12, day.month % 12 + 1, 1)
+        months.append(Month(f"{day.year:04d}-{day.month:02d}", day, min(next_month - dt.timedelta(days=1), last_day)))
+        day = next_month
+    return months
+
+
+def raw_name(month: Month, page: int) -> str:
+    return f"search_{month.label}_p{page}.json.gz"
+
+
+def has_next_page(doc: dict, page: int, max_pages: int) -> bool:
+    items = doc.get("items") or []
+    total = min(int(doc.get("total_count") or 0), SEARCH_CAP)
+    return page < max_pages and len(items) >= PER_PAGE and page * PER_PAGE < total
+
+
+def is_search_page(doc: object) -> bool:
+    return isinstance(doc, dict) and isinstance(doc.get("items"), list) and isinstance(doc.get("total_count"), int)
+
+
+@dataclass
+class Collected:
+    pages: dict[str, list[dict]] = field(default_factory=dict)  # month label -> pages in order
+    errors: list[str] = field(default_factory=list)  # failed calls (redacted by the client)
+    incomplete: dict[str, str] = field(default_factory=dict)  # month label -> what is missing
+    missing: list[str] = field(default_factory=list)  # offline: raw files not there
+
+
+def collect(raw_dir: Path, months: list[Month], max_pages: int, client: GitHubClient | None) -> Collected:
+    """Read each month's pages from raw, fetching (and saving) the missing ones when a client is given."""
+    out = Collected()
+    for month in months:
+        pages = out.pages.setdefault(month.label, [])
+        for page in range(1, max_pages + 1):
+            path = raw_dir / raw_name(month, page)
+            if path.exists():
+                doc = load_raw(path)
+                if not is_search_page(doc):
+                    raise PipelineError(f"github: raw {path} is not a search response: delete it to fetch it again")
+            elif client is None:
+                out.missing.append(path.name)
+                break
+            else:
+                params = {"q": month.query, "sort": "stars", "order": "desc", "per_page": PER_PAGE, "page": page}
+                try:
+                    reply = client.get("/search/repositories", params)
+                except HttpError as exc:
+                    out.errors.append(str(exc))
+                    out.incomplete[month.label] = f"page {page} and later not fetched"
+                    break
+                doc = reply.data
+                if not is_search_page(doc):
+                    out.errors.append(
+                        f"github GET /search/repositories {month.query} page={page}: unexpected answer shape"
+                    )
+                    out.incomplete[month.label] = f"page {page} and later not fetched"
+                    break
+                save_raw(path, reply.body, client.secrets)
+            pages.append(doc)
+            if doc.get("incomplete_results"):
+                out.incomplete.setdefault(
+                    month.label, f"page {page} has incomplete_results=true (GitHub search timed out)"
+                )
+            if not has_next_page(doc, page, max_pages):
+                break
+    return out
+
+
+# --------------------------------------------------------------------------- pure transform
+
+
+def language_label(language: object) -> str:
+    text = (language or "").strip() if isinstance(language, str) else ""
+    return text or UNSPECIFIED
+
+
+def is_classifiable(language: str) -> bool:
+    return language.strip().lower() not in EXCLUDED_LANGUAGES
+
+
+def repo_row(item: dict) -> dict:
+    description = item.get("description")
+    return {
+        "repo_name": item["full_name"],
+        "language": language_label(item.get("language")),
+        "stars": int(item["stargazers_count"]),
+        "forks": int(item["forks_count"]),
+        "created_at": item["created_at"],
+        "description": (description or "").strip()[:100],
+    }
+
+
+def transform(pages: list[dict], top_n: int) -> tuple[list[dict], list[dict], int]:
+    """Search pages -> (repository rows, top-language rows, classifiable repositories among those kept).
+
+    A repository seen twice (pages shift while stars change) counts once, with its highest star count.
+    """
+    best: dict[str, dict] = {}
+    for doc in pages:
+        for item in doc["items"]:
+            name = item["full_name"]
+            if name not in best or item["stargazers_count"] > best[name]["stargazers_count"]:
+                best[name] = item
+    kept = sorted(best.values(), key=lambda it: (-int(it["stargazers_count"]), it["full_name"]))[:top_n]
+    repos = [repo_row(item) for item in kept]
+    counts = Counter(row["language"] for row in repos if is_classifiable(row["language"]))
+    classifiable = sum(counts.values())
+    top = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_LANGUAGES]
+    languages = [
+        {"lenguaje": lang, "repos_count": n, "porcentaje": f"{round(n * 100 / classifiable, 2):.2f}"} for lang, n in top
+    ]
+    return repos, languages, classifiable
+
+
+def decide_status(classifiable: int, incomplete: Mapping[str, str]) -> tuple[str, list[str], list[str]]:
+    """(status, warnings, errors) from the coverage gate and the months that could not be read whole."""
+    warnings = [
+        f"month {label} incomplete: {what}; its repositories may be missing" for label, what in incomplete.items()
+    ]
+    errors = []
+    status = "partial" if incomplete else "ok"
+    if classifiable < FAILED_BELOW:
+        status = "failed"
+        errors.append(f"coverage gate: {classifiable} repositories with a classifiable language (< {FAILED_BELOW})")
+    elif classifiable < WARN_BELOW:
+        status = "partial"
+        warnings.append(f"coverage gate: {classifiable} repositories with a classifiable language (< {WARN_BELOW})")
+    return status, warnings, errors
+
+
+# --------------------------------------------------------------------------- CLI
+
+
+@functools.cache
+def staged_contracts() -> dict:
+    """The dataset contracts (validated once per process: validation is the slow part of a run)."""
+    return load_contracts()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description="GitHub source job: raw search responses -> staged V1 CSVs + _source_status.json.",
+        epilog=SETTINGS_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--offline", action="store_true", help="never touch the network: transform the saved raw responses only"
+    )
+    args = parser.parse_args(argv)
+
+    log = get_logger(SOURCE)
+    run = settings()
+    conf = GithubSettings.from_env(os.environ)
+    http = HttpSettings.from_env(os.environ)
+    raw_dir = run.datos / "raw" / SOURCE / run.run_date.isoformat()
+    staging = run.datos / "staging" / SOURCE
+    months = months_in_window(*run.window)
+
+    client = None
+    if args.offline:
+        if not any(raw_dir.glob("*.json.gz")):
+            raise PipelineError(
+                f"github: --offline but {raw_dir} holds no raw responses: run `make extract-github` (live) or `make demo`"
+            )
+    else:
+        require_secrets(("GH_PAT",))
+        client = GitHubClient(conf.api_url, http, os.environ["GH_PAT"])
+
+    found = collect(raw_dir, months, conf.max_pages, client)
+    if found.missing:
+        raise PipelineError(
+            f"github: raw for {run.run_date} is incomplete ({len(found.missing)} responses missing, first "
+            f"{found.missing[0]}): run without --offline to fetch them"
+        )
+    call_errors = summarize(found.errors)
+    for message in call_errors:
+        log.error("%s", message)
+
+    pages = [doc for label in found.pages for doc in found.pages[label]]
+    repos, languages, classifiable = transform(pages, conf.top_n)
+    status, warnings, errors = decide_status(classifiable, found.incomplete)
+    for message in warnings:
+        log.warning("%s", message)
+
+    contracts = staged_contracts()
+    write_csv(staging / REPOS_FILE, contracts["github_repos"].column_names, repos)
+    write_csv(staging / LANGUAGES_FILE, contracts["github_lenguajes"].column_names, languages)
+    write_source_status(
+        staging,
+        source=SOURCE,
+        status=status,
+        run_date=run.run_date,
+        files=[REPOS_FILE, LANGUAGES_FILE],
+        requests=client.requests if client else 0,
+        retries=client.retries if client else 0,
+        waited_seconds=client.waited_seconds if client else 0.0,
+        warnings=warnings,
+        errors=[*call_errors, *errors],
+    )
+    log.info(
+        "github %s: wrote %s (%d repositories, %d classifiable) and %s (%d languages) from %d pages, %d requests",
+        status,
+        staging / REPOS_FILE,
+        len(repos),
+        classifiable,
+        LANGUAGES_FILE,
+        len(languages),
+        len(pages),
+        client.requests if client else 0,
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(run_cli(main))
