@@ -156,7 +156,7 @@ def get_logger(name: str) -> logging.Logger:
     """A stderr logger whose every line (tracebacks included) passes through `redact`."""
     logger = logging.getLogger(f"trends.{name}")
     root = logging.getLogger("trends")
-    if not root.handlers:
+    if not any(isinstance(h, _StderrHandler) for h in root.handlers):  # pytest may add capture handlers first
         handler = _StderrHandler()
         handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%H:%M:%S"))
         root.addHandler(handler)
@@ -418,8 +418,10 @@ def parse_contract(doc: object, origin: str) -> Contract:
     return Contract(doc)
 
 
+@functools.cache
 def load_contracts(directory: Path | None = None) -> dict[str, Contract]:
-    """Every dataset contract, by logical name, validated against the contract schema."""
+    """Every dataset contract, by logical name, validated against the contract schema (once per process:
+    callers must not modify what it returns)."""
     directory = Path(directory or CONTRACTS_DIR / "datasets")
     contracts = {}
     for path in sorted(directory.glob("*.json")):

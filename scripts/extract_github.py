@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import functools
 import os
 from collections import Counter
 from collections.abc import Mapping
@@ -224,12 +223,6 @@ def decide_status(classifiable: int, incomplete: Mapping[str, str]) -> tuple[str
 # --------------------------------------------------------------------------- CLI
 
 
-@functools.cache
-def staged_contracts() -> dict:
-    """The dataset contracts (validated once per process: validation is the slow part of a run)."""
-    return load_contracts()
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description="GitHub source job: raw search responses -> staged V1 CSVs + _source_status.json.",
@@ -275,7 +268,7 @@ def main(argv: list[str] | None = None) -> int:
     for message in warnings:
         log.warning("%s", message)
 
-    contracts = staged_contracts()
+    contracts = load_contracts()
     write_csv(staging / REPOS_FILE, contracts["github_repos"].column_names, repos)
     write_csv(staging / LANGUAGES_FILE, contracts["github_lenguajes"].column_names, languages)
     write_source_status(

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import functools
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -297,12 +296,6 @@ def decide_status(rows: Mapping[str, list[dict]], left_out: list[str]) -> str:
 # --------------------------------------------------------------------------- CLI
 
 
-@functools.cache
-def staged_contracts() -> dict:
-    """The dataset contracts (validated once per process: validation is the slow part of a run)."""
-    return load_contracts()
-
-
 CONTRACTS = {VOLUME_FILE: "so_volumen", TRENDS_FILE: "so_tendencias", ACCEPT_FILE: "so_aceptacion"}
 
 
@@ -319,7 +312,7 @@ def main(argv: list[str] | None = None) -> int:
 
     log = get_logger(SOURCE)
     run = settings()
-    contracts = staged_contracts()
+    contracts = load_contracts()
     conf = SoSettings.from_env(os.environ, contracts["so_tendencias"].column_names[1:])
     http = HttpSettings.from_env(os.environ)
     raw_dir = run.datos / "raw" / SOURCE / run.run_date.isoformat()

@@ -29,21 +29,8 @@ SEARCHES = 10 + 12 * 3 + 5 * 2  # volume + monthly trend + accepted/total counts
 
 
 @pytest.fixture
-def env(tmp_path, monkeypatch, capsys):
-    """A run on 2026-11-23 in a tmp data folder, with fast HTTP settings, logging to captured stderr."""
-    for name, value in {
-        "DATOS": str(tmp_path / "datos"),
-        "RUN_DATE": RUN_DATE,
-        "HTTP_TIMEOUT": "0.5",
-        "HTTP_MAX_RETRIES": "2",
-        "HTTP_BACKOFF_BASE": "0.01",
-        "HTTP_WAIT_BUDGET": "5",
-    }.items():
-        monkeypatch.setenv(name, value)
-    logging.getLogger("trends").handlers.clear()  # see test_extract_github.env
-    common.get_logger("test")
-    yield tmp_path / "datos"
-    logging.getLogger("trends").handlers.clear()
+def env(rest_run):
+    return rest_run
 
 
 def raw_dir(datos):

@@ -44,7 +44,13 @@ def state(folder: Path) -> dict[str, tuple[int, bytes]]:
     }
 
 
-DEMO_VARS = ("DATOS=demo/datos", "PUBLISH_DIR=demo/site", f"RUN_DATE={DEMO_DATE}", "OFFLINE=1", f"AS_OF={DEMO_DATE}T06:00:00Z")
+DEMO_VARS = (
+    "DATOS=demo/datos",
+    "PUBLISH_DIR=demo/site",
+    f"RUN_DATE={DEMO_DATE}",
+    "OFFLINE=1",
+    f"AS_OF={DEMO_DATE}T06:00:00Z",
+)
 
 
 @pytest.fixture(scope="module")
