@@ -573,6 +573,31 @@ def run_sql_file(con, sql_name: str, variables: Mapping[str, object] | None = No
     return con.sql(text)
 
 
+# --------------------------------------------------------------------------- raw responses
+
+
+def save_raw(path: Path, body: bytes, secrets: tuple[str, ...] = ()) -> None:
+    """Keep one API response body as deterministic gzip (no file name, mtime 0), atomically; `secrets` are masked."""
+    import gzip
+
+    for secret in secrets:
+        if secret:
+            body = body.replace(secret.encode(), REDACTED.encode())
+    atomic_write_bytes(Path(path), gzip.compress(body, compresslevel=6, mtime=0))
+
+
+def load_raw(path: Path) -> object:
+    """A saved response, parsed; an unreadable one is a PipelineError saying how to get it again."""
+    import gzip
+
+    try:
+        return json.loads(gzip.decompress(Path(path).read_bytes()))
+    except (OSError, EOFError, ValueError) as exc:
+        raise PipelineError(
+            f"raw response {path} is unreadable ({type(exc).__name__}): delete it to fetch it again"
+        ) from None
+
+
 # --------------------------------------------------------------------------- published CSVs
 
 HISTORY_EXTRA_COLUMNS = ("run_id", "snapshot_date")  # every history row carries these after the contract columns
@@ -607,6 +632,11 @@ def _csv_text(value: object) -> str:
     return str(value)
 
 
+def write_csv(path: Path, columns: list[str], rows) -> None:
+    """A staged or published CSV (`render_csv`), written atomically."""
+    atomic_write_bytes(Path(path), render_csv(columns, rows))
+
+
 def render_csv(columns: list[str], rows) -> bytes:
     """The one CSV form of every published file: UTF-8, LF, minimal quoting, V1 number formatting.
 
@@ -617,5 +647,7 @@ def render_csv(columns: list[str], rows) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(columns)
-    writer.writerows([_csv_text(v) for v in row] for row in rows)
+    for row in rows:  # a sequence in column order, or a mapping by column name
+        values = [row[c] for c in columns] if isinstance(row, Mapping) else row
+        writer.writerow([_csv_text(v) for v in values])
     return out.getvalue().encode("utf-8")

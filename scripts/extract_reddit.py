@@ -37,12 +37,9 @@ Environment:
 from __future__ import annotations
 
 import argparse
-import csv
 import dataclasses
 import datetime as dt
 import functools
-import gzip
-import io
 import json
 import logging
 import os
@@ -54,14 +51,16 @@ from pathlib import Path
 from common import (
     CONTRACTS_DIR,
     PipelineError,
-    atomic_write_bytes,
     get_logger,
     load_contracts,
+    load_raw,
     read_json,
     redact,
     require_secrets,
     run_cli,
+    save_raw,
     settings,
+    write_csv,
     write_source_status,
 )
 
@@ -229,16 +228,6 @@ def transform(posts: Iterable[Mapping], keywords: Keywords) -> tuple[list[dict],
     return temas, frameworks
 
 
-def csv_text(columns: list[str], rows: list[dict]) -> str:
-    """CSV with the contract's header, LF line ends, floats as Python prints them (33.33, 50.0)."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(columns)
-    for row in rows:
-        writer.writerow([row[c] for c in columns])
-    return out.getvalue()
-
-
 # --------------------------------------------------------------------------- raw pages
 
 
@@ -247,17 +236,13 @@ def page_name(subreddit: str, after: str | None, limit: int) -> str:
     return f"{subreddit}__after-{after or 'start'}__limit-{limit}.json.gz"
 
 
-def page_bytes(doc: object) -> bytes:
-    """Gzipped compact JSON, byte-stable (no mtime or file name in the gzip header)."""
-    data = json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    return gzip.compress(data, compresslevel=9, mtime=0)
+def page_body(doc: object) -> bytes:
+    """A listing page as the compact JSON `save_raw` keeps."""
+    return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 def read_page(path: Path) -> dict:
-    try:
-        doc = json.loads(gzip.decompress(path.read_bytes()))
-    except (OSError, EOFError, ValueError) as exc:
-        raise PipelineError(f"reddit: raw page {path} is unreadable ({exc}): delete it and run again") from None
+    doc = load_raw(path)
     problem = listing_problem(doc)
     if problem:
         raise PipelineError(f"reddit: raw page {path} {problem}: delete it and run again")
@@ -586,7 +571,7 @@ def page_source(raw_dir: Path, offline: bool, live_fetch: Callable | None) -> Ge
                 "(needs REDDIT_CLIENT_ID and REDDIT_CLIENT_SECRET) or use the bundled data with `make demo`"
             )
         doc = live_fetch(sub, after, limit)
-        atomic_write_bytes(path, page_bytes(doc))
+        save_raw(path, page_body(doc))
         return doc
 
     return get_page
@@ -605,7 +590,7 @@ def stage(staging_dir: Path, collection: Collection, keywords: Keywords) -> list
         (SENTIMENT_FILE, "reddit_sentimiento", frameworks),
     ):
         contract = contracts[contract_name]
-        atomic_write_bytes(staging_dir / name, csv_text(contract.column_names, rows).encode("utf-8"))
+        write_csv(staging_dir / name, contract.column_names, rows)
         files.append(name)
     return files
 

@@ -32,17 +32,25 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
-from common import PipelineError, get_logger, load_contracts, require_secrets, run_cli, settings, write_source_status
+from common import (
+    PipelineError,
+    get_logger,
+    load_contracts,
+    load_raw,
+    require_secrets,
+    run_cli,
+    save_raw,
+    settings,
+    write_csv,
+    write_source_status,
+)
 from http_client import (
     HttpError,
     HttpSettings,
     StackExchangeClient,
     env_list,
     env_url,
-    load_raw,
-    save_raw,
     summarize,
-    write_csv,
 )
 
 SOURCE = "stackoverflow"

@@ -18,8 +18,8 @@ import random
 import re
 from pathlib import Path
 
-from common import ROOT, atomic_write_bytes, get_logger, run_cli, window_for
-from extract_reddit import DEFAULT_MAX_POSTS, DEFAULT_SUBREDDITS, collect, page_bytes, page_name
+from common import ROOT, get_logger, run_cli, save_raw, window_for
+from extract_reddit import DEFAULT_MAX_POSTS, DEFAULT_SUBREDDITS, collect, page_body, page_name
 
 RUN_DATE = dt.date(2026, 11, 23)
 FETCHED_AT = dt.datetime(
@@ -429,7 +429,7 @@ def generate(out_dir: Path) -> dict[str, dict]:
         if stale.name not in served:
             stale.unlink()
     for name, doc in served.items():
-        atomic_write_bytes(out_dir / name, page_bytes(doc))
+        save_raw(out_dir / name, page_body(doc))
     log.info("wrote %d listing pages (%d posts in the window) to %s", len(served), len(collected.posts), out_dir)
     return served
 

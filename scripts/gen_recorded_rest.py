@@ -23,8 +23,7 @@ from pathlib import Path
 
 import extract_github as gh
 import extract_stackoverflow as so
-from common import ROOT, iso_utc, run_cli, window_for
-from http_client import save_raw
+from common import ROOT, iso_utc, run_cli, save_raw, window_for
 
 RUN_DATE = dt.date(2026, 11, 23)
 SEED = 20261123

@@ -16,26 +16,23 @@
   or a raw file: messages name the method, path and non-secret parameters only, and pass through
   `common.redact` plus the client's own known secret values.
 
-Raw files: `save_raw`/`load_raw` keep each API response body as deterministic gzip (no name, mtime 0).
+Raw files: `common.save_raw`/`common.load_raw` keep each API response body as deterministic gzip.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import gzip
 import json
 import random
 import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from urllib.parse import quote, quote_plus
 
 import requests
 
-from common import PipelineError, atomic_path, atomic_write_bytes, get_logger, redact
+from common import PipelineError, get_logger, redact
 
 USER_AGENT = "tech-trends-pipeline/2 (python-requests; weekly technology trend report)"
 
@@ -128,34 +125,6 @@ def summarize(messages: list[str]) -> list[str]:
     for message in messages:
         seen[message] = seen.get(message, 0) + 1
     return [m if n == 1 else f"{m} ({n} calls)" for m, n in seen.items()]
-
-
-# --------------------------------------------------------------------------- raw and staged files
-
-
-def save_raw(path: Path, body: bytes, secrets: tuple[str, ...] = ()) -> None:
-    """Write one response body as deterministic gzip (no file name, mtime 0), atomically."""
-    for secret in secrets:
-        if secret:
-            body = body.replace(secret.encode(), b"***")
-    atomic_write_bytes(Path(path), gzip.compress(body, compresslevel=6, mtime=0))
-
-
-def write_csv(path: Path, columns: list[str], rows: list[dict]) -> None:
-    """A staged CSV: UTF-8, LF, header = `columns` (the contract's, in order), rows as given, atomic."""
-    with atomic_path(path) as tmp, open(tmp, "w", newline="", encoding="utf-8") as fh:
-        writer = csv.DictWriter(fh, fieldnames=columns, lineterminator="\n", extrasaction="raise")
-        writer.writeheader()
-        writer.writerows(rows)
-
-
-def load_raw(path: Path) -> object:
-    try:
-        return json.loads(gzip.decompress(Path(path).read_bytes()))
-    except (OSError, EOFError, ValueError) as exc:
-        raise PipelineError(
-            f"raw response {path} is unreadable ({type(exc).__name__}): delete it to fetch it again"
-        ) from None
 
 
 # --------------------------------------------------------------------------- the client

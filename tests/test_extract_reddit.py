@@ -471,7 +471,7 @@ def test_a_corrupt_raw_page_is_named(env, replay, capsys):
     page = raw_dir(env) / "python__after-start__limit-3.json.gz"
     page.write_bytes(page.read_bytes()[:20])
     assert run("--offline") == 2
-    assert f"raw page {page} is unreadable" in capsys.readouterr().err
+    assert f"raw response {page} is unreadable" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(
@@ -621,8 +621,8 @@ TRAP_POSTS = [
 def test_transform_gives_exact_v1_csvs_with_the_traps():
     posts = [{"title": t, "selftext": s} for t, s in TRAP_POSTS]
     temas, frameworks = er.transform(posts, er.load_keywords())
-    temas_csv = er.csv_text(common.load_contract("reddit_temas").column_names, temas)
-    sent_csv = er.csv_text(common.load_contract("reddit_sentimiento").column_names, frameworks)
+    temas_csv = common.render_csv(common.load_contract("reddit_temas").column_names, temas).decode()
+    sent_csv = common.render_csv(common.load_contract("reddit_sentimiento").column_names, frameworks).decode()
     assert temas_csv == TEMAS_HEADER + "Python,4\nIA/Machine Learning,2\nCloud,1\nDevOps,1\n"
     assert sent_csv == SENT_HEADER + (
         "Django,3,1,1,1,33.33,33.33,33.33\n"

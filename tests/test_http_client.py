@@ -9,14 +9,13 @@ import time
 
 import pytest
 
+from common import load_raw, save_raw
 from http_client import (
     GitHubClient,
     HttpError,
     HttpSettings,
     StackExchangeClient,
-    load_raw,
     retry_after,
-    save_raw,
     summarize,
 )
 from replay_server import Response, json_response
