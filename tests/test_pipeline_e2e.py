@@ -127,3 +127,20 @@ def test_weekly_without_secrets_fails_in_preflight_naming_them(project, tmp_path
     assert partial.returncode != 0
     assert "STACKOVERFLOW_KEY, REDDIT_CLIENT_SECRET" in partial.stderr
     assert "GH_PAT" not in partial.stderr.split("missing secret(s):")[1]
+
+
+def test_the_dashboard_data_matches_what_was_published(project, demo):
+    """frontend/app.js reads trend_score.json and trend_history.json: they mirror the latest CSV and the history."""
+    import csv
+
+    site = project / "demo/site"
+    trend = json.loads((site / "trend_score.json").read_text())
+    with open(project / "demo/datos/latest/trend_score.csv", newline="") as fh:
+        published = list(csv.DictReader(fh))
+    assert [r["tecnologia"] for r in trend["rows"]] == [r["tecnologia"] for r in published]
+    assert [r["trend_score"] for r in trend["rows"]] == [float(r["trend_score"]) for r in published]
+    assert trend["quality_gate_status"] in ("pass", "pass_with_warnings")
+    history = json.loads((site / "trend_history.json").read_text())
+    dates = [s["date"] for s in history["snapshots"]]
+    assert dates == sorted(set(dates)) and DEMO_DATE in dates
+    assert (site / "trend_score.csv").read_bytes() == (project / "demo/datos/latest/trend_score.csv").read_bytes()
