@@ -62,9 +62,8 @@ $(foreach v,RUN_DATE HISTORY_WRITES LEGACY_V1_COPIES AS_OF,$(shell mkdir -p $(SE
 endif
 
 # ---------------------------------------------------------------- verbs
-.PHONY: help demo weekly preflight extract-github extract-stackoverflow extract-reddit aggregate publish replay serve
-.PHONY: gate recorded
-.PHONY: test lint lock contract-check docs
+.PHONY: help demo weekly preflight extract-github extract-stackoverflow extract-reddit aggregate trend-score gate
+.PHONY: publish replay serve test lint equivalence bench contract-check lock docs recorded
 
 help: ## list the verbs (plain `make` does this)
 	@echo "Technology trend platform. Verbs:"
@@ -87,14 +86,19 @@ extract-reddit: $(call status,reddit) ## Reddit source job (live needs REDDIT_CL
 
 aggregate: $(MANIFEST) ## staged sources -> degradation, trend score, quality gate, latest + history + manifest
 
-publish: $(PUBLISH_DIR)/run_manifest.json ## copy what the last allowed run published into frontend/assets/data
-
-recorded: $(VENV_STAMP) ## regenerate the bundled synthetic responses in datos/recorded/ (deterministic generators)
-	$(PY) scripts/gen_recorded_rest.py
-	$(PY) scripts/gen_recorded_reddit.py
+ifdef INPUT_DIR
+trend-score: | $(VENV_STAMP) ## V2 trend score of the run's staged data, or of any V1 folder (INPUT_DIR= OUTPUT=)
+	$(if $(OUTPUT),,$(error set OUTPUT=<file.csv> to say where the trend score of $(INPUT_DIR) goes))
+	$(PY) scripts/trend_engine.py --input-dir "$(INPUT_DIR)" --output "$(OUTPUT)"
+else
+trend-score: $(WORK)/trend_score.csv
+	$(if $(OUTPUT),$(error OUTPUT= needs INPUT_DIR=<V1 folder>; without them the score goes to $<))
+endif
 
 gate: $(VENV_STAMP) ## run the quality gate alone on the staged data (GATE_REPORT=<file> also saves the JSON report)
 	$(PY) scripts/quality_gate.py $(if $(GATE_REPORT),--report $(GATE_REPORT))
+
+publish: $(PUBLISH_DIR)/run_manifest.json ## copy what the last allowed run published into frontend/assets/data
 
 replay: $(VENV_STAMP) ## rebuild the latest CSVs a past run published: RUN_ID=<uuid> [OUT=<dir>]
 	@test -n "$(RUN_ID)" || { echo "make replay needs RUN_ID=<uuid>: see $(DATOS)/metadata/runs/" >&2; exit 2; }
@@ -111,34 +115,26 @@ lint: $(VENV_STAMP) ## ruff (Python) and sqlfluff (DuckDB SQL)
 	$(VENV)/bin/ruff format --check scripts tests
 	$(VENV)/bin/sqlfluff lint sql
 
+equivalence: $(VENV_STAMP) ## V1 oracle vs V2 engine on the baseline cases (or INPUT_DIR=), V1 thresholds enforced
+	$(PY) scripts/equivalence.py $(if $(INPUT_DIR),--input-dir "$(INPUT_DIR)")
+
+bench: $(VENV_STAMP) ## benchmarks (not tests): V2 vs the V1 oracle on 1,000,000 repositories; cold and no-op demo
+	$(PY) scripts/bench_trend.py
+	$(PY) scripts/bench_pipeline.py
+
+contract-check: $(VENV_STAMP) ## fail when a contract's version bump is smaller than its change (BASE=<git ref>)
+	$(PY) scripts/contract_check.py --base $(BASE)
+
 lock: $(VENV_STAMP) ## rebuild requirements.lock (with hashes) from requirements.in
 	$(VENV)/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --no-header \
 	  --output-file requirements.lock.tmp requirements.in
 	mv requirements.lock.tmp requirements.lock
 
-contract-check: $(VENV_STAMP) ## fail when a contract's version bump is smaller than its change (BASE=<git ref>)
-	$(PY) scripts/contract_check.py --base $(BASE)
-
 docs: docs/data_contract.md ## regenerate docs/data_contract.md from contracts/
 
-# ---------------------------------------------------------------- trend engine (issue 5): verbs
-.PHONY: trend-score equivalence bench
-
-ifdef INPUT_DIR
-trend-score: | $(VENV_STAMP) ## V2 trend score of the run's staged data, or of any V1 folder (INPUT_DIR= OUTPUT=)
-	$(if $(OUTPUT),,$(error set OUTPUT=<file.csv> to say where the trend score of $(INPUT_DIR) goes))
-	$(PY) scripts/trend_engine.py --input-dir "$(INPUT_DIR)" --output "$(OUTPUT)"
-else
-trend-score: $(DATOS)/work/trend_score.csv
-	$(if $(OUTPUT),$(error OUTPUT= needs INPUT_DIR=<V1 folder>; without them the score goes to $<))
-endif
-
-equivalence: | $(VENV_STAMP) ## V1 oracle vs V2 engine on the baseline cases (or INPUT_DIR=), V1 thresholds enforced
-	$(PY) scripts/equivalence.py $(if $(INPUT_DIR),--input-dir "$(INPUT_DIR)")
-
-bench: | $(VENV_STAMP) ## benchmarks (not tests): V2 vs the V1 oracle on 1,000,000 repositories; cold and no-op demo
-	$(PY) scripts/bench_trend.py
-	$(PY) scripts/bench_pipeline.py
+recorded: $(VENV_STAMP) ## regenerate the bundled synthetic responses in datos/recorded/ (deterministic generators)
+	$(PY) scripts/gen_recorded_rest.py
+	$(PY) scripts/gen_recorded_reddit.py
 
 # ---------------------------------------------------------------- environment
 # The virtual environment is a file target: any verb that needs Python builds or refreshes it.
