@@ -144,3 +144,61 @@ def test_the_dashboard_data_matches_what_was_published(project, demo):
     dates = [s["date"] for s in history["snapshots"]]
     assert dates == sorted(set(dates)) and DEMO_DATE in dates
     assert (site / "trend_score.csv").read_bytes() == (project / "demo/datos/latest/trend_score.csv").read_bytes()
+
+
+def test_a_live_weekly_run_against_the_replay_server(project, tmp_path, replay):
+    """`make weekly` with every source live (real HTTP to a local server), then again: the second run asks nothing."""
+    from test_extract_github import serve_recorded as serve_github
+    from test_extract_reddit import ACCESS_TOKEN, python_posts
+    from test_extract_reddit import serve as serve_reddit
+    from test_extract_stackoverflow import serve_recorded as serve_stackexchange
+
+    serve_github(replay)
+    serve_stackexchange(replay)
+    serve_reddit(replay, {"python": python_posts(5)})
+    secrets = {
+        "GH_PAT": "ghp_SENTINEL0github0token0123456789",
+        "STACKOVERFLOW_KEY": "so-SENTINEL-key-0123456789",
+        "REDDIT_CLIENT_ID": "cid-SENTINEL-5e6f7a8b",
+        "REDDIT_CLIENT_SECRET": "sk-SENTINEL-reddit-secret-0123456789",
+    }
+    settings = {
+        "DATOS": str(tmp_path / "datos"),
+        "PUBLISH_DIR": str(tmp_path / "site"),
+        "RUN_DATE": DEMO_DATE,
+        "AS_OF": f"{DEMO_DATE}T06:00:00Z",
+        "GITHUB_API_URL": replay.url,
+        "STACKEXCHANGE_API_URL": replay.url,
+        "REDDIT_OAUTH_URL": replay.url,
+        "REDDIT_URL": replay.url,
+        "REDDIT_SUBREDDITS": "python",
+        "REDDIT_MAX_POSTS": "5",
+        "HTTP_TIMEOUT": "2",
+        "HTTP_BACKOFF_BASE": "0.01",
+        "LOG_LEVEL": "DEBUG",
+    }
+    run = make(project, "weekly", **secrets, **settings)
+    assert run.returncode == 0, run.stdout + run.stderr[-3000:]
+    requests = len(replay.requests)
+    assert len(replay.hits("/search/repositories")) == 65 and replay.hits("/r/python/new")
+    statuses = {
+        s: json.loads((tmp_path / f"datos/staging/{s}/_source_status.json").read_text())["status"]
+        for s in ("github", "stackoverflow", "reddit")
+    }
+    assert statuses == {"github": "ok", "stackoverflow": "ok", "reddit": "ok"}
+    manifest = json.loads((tmp_path / "site/run_manifest.json").read_text())
+    assert manifest["quality_gate_status"] == "pass" and manifest["published"] is True
+
+    again = make(project, "weekly", **secrets, **settings)
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert len(replay.requests) == requests  # nothing asked twice
+
+    leaked = [*secrets.values(), ACCESS_TOKEN]
+    for text in (run.stdout, run.stderr, again.stdout, again.stderr):
+        assert not [s for s in leaked if s in text]
+    for path in tmp_path.rglob("*"):
+        if path.is_file():
+            data = path.read_bytes()
+            if path.suffix == ".gz":
+                data = __import__("gzip").decompress(data)
+            assert not [s for s in leaked if s.encode() in data], path
