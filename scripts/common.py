@@ -49,6 +49,13 @@ class Settings:
     def window(self) -> tuple[dt.datetime, dt.datetime]:
         return window_for(self.run_date)
 
+    def raw_dir(self, source: str) -> Path:
+        """Where a source keeps this run date's API responses: one file per response."""
+        return self.datos / "raw" / source / self.run_date.isoformat()
+
+    def staging_dir(self, source: str) -> Path:
+        return self.datos / "staging" / source
+
 
 def parse_run_date(text: str) -> dt.date:
     try:
@@ -97,6 +104,21 @@ def iso_utc(moment: dt.datetime) -> str:
 
 def utc_now() -> str:
     return iso_utc(dt.datetime.now(dt.UTC))
+
+
+def source_parser(description: str, epilog: str | None = None, offline_help: str | None = None):
+    """The command line every source job shares: its description, settings help and --offline."""
+    import argparse
+
+    parser = argparse.ArgumentParser(
+        description=description, epilog=epilog, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--offline",
+        action="store_true",
+        help=offline_help or "never touch the network: transform the saved raw responses only",
+    )
+    return parser
 
 
 def require_secrets(names: tuple[str, ...], env: Mapping[str, str] | None = None) -> None:

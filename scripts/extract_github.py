@@ -15,7 +15,6 @@ fewer than 1,500 repositories with a classifiable language -> `failed`, fewer th
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import os
 from collections import Counter
@@ -32,6 +31,7 @@ from common import (
     run_cli,
     save_raw,
     settings,
+    source_parser,
     write_csv,
     write_source_status,
 )
@@ -232,13 +232,8 @@ def decide_status(classifiable: int, incomplete: Mapping[str, str]) -> tuple[str
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        description="GitHub source job: raw search responses -> staged V1 CSVs + _source_status.json.",
-        epilog=SETTINGS_HELP,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument(
-        "--offline", action="store_true", help="never touch the network: transform the saved raw responses only"
+    parser = source_parser(
+        "GitHub source job: raw search responses -> staged V1 CSVs + _source_status.json.", SETTINGS_HELP
     )
     args = parser.parse_args(argv)
 
@@ -246,8 +241,7 @@ def main(argv: list[str] | None = None) -> int:
     run = settings()
     conf = GithubSettings.from_env(os.environ)
     http = HttpSettings.from_env(os.environ)
-    raw_dir = run.datos / "raw" / SOURCE / run.run_date.isoformat()
-    staging = run.datos / "staging" / SOURCE
+    raw_dir, staging = run.raw_dir(SOURCE), run.staging_dir(SOURCE)
     months = months_in_window(*run.window)
 
     client = None

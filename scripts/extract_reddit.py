@@ -36,7 +36,6 @@ Environment:
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import datetime as dt
 import functools
@@ -60,6 +59,7 @@ from common import (
     run_cli,
     save_raw,
     settings,
+    source_parser,
     write_csv,
     write_source_status,
 )
@@ -615,16 +615,14 @@ def _quiet_praw_logs_through_redaction() -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--offline", action="store_true", help="read raw pages only; never touch the network")
+    parser = source_parser(__doc__, offline_help="read raw pages only; never touch the network")
     args = parser.parse_args(argv)
     get_logger(SOURCE)
 
     run = settings()
     cfg = reddit_settings()
     keywords = load_keywords()
-    raw_dir = run.datos / "raw" / SOURCE / run.run_date.isoformat()
-    staging_dir = run.datos / "staging" / SOURCE
+    raw_dir, staging_dir = run.raw_dir(SOURCE), run.staging_dir(SOURCE)
     stats = HttpStats()
 
     live_fetch = None

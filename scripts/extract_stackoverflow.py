@@ -24,7 +24,6 @@ which the client must honour. Set SO_FILTER to the id that call logs to skip it.
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import os
 from collections.abc import Mapping
@@ -41,6 +40,7 @@ from common import (
     run_cli,
     save_raw,
     settings,
+    source_parser,
     write_csv,
     write_source_status,
 )
@@ -308,13 +308,8 @@ CONTRACTS = {VOLUME_FILE: "so_volumen", TRENDS_FILE: "so_tendencias", ACCEPT_FIL
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        description="Stack Exchange source job: raw question counts -> staged V1 CSVs + _source_status.json.",
-        epilog=SETTINGS_HELP,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument(
-        "--offline", action="store_true", help="never touch the network: transform the saved raw responses only"
+    parser = source_parser(
+        "Stack Exchange source job: raw question counts -> staged V1 CSVs + _source_status.json.", SETTINGS_HELP
     )
     args = parser.parse_args(argv)
 
@@ -323,8 +318,7 @@ def main(argv: list[str] | None = None) -> int:
     contracts = load_contracts()
     conf = SoSettings.from_env(os.environ, contracts["so_tendencias"].column_names[1:])
     http = HttpSettings.from_env(os.environ)
-    raw_dir = run.datos / "raw" / SOURCE / run.run_date.isoformat()
-    staging = run.datos / "staging" / SOURCE
+    raw_dir, staging = run.raw_dir(SOURCE), run.staging_dir(SOURCE)
     plan = plan_counts(conf, run.run_date, run.window)
 
     client = None
