@@ -34,6 +34,7 @@ OUT ?=
 GATE_REPORT ?=
 INPUT_DIR ?=
 OUTPUT ?=
+DRY_RUN ?=
 
 # The demo: the bundled recorded responses of one run date, run in a folder of its own.
 DEMO_DATE := 2026-11-23
@@ -56,14 +57,14 @@ MANIFEST := $(DATOS)/metadata/run_manifest.json
 # Settings that change outputs are files under $(WORK)/settings/, rewritten only when their value changes,
 # so Make rebuilds exactly what a changed setting affects (and a no-op rerun touches nothing).
 SETTINGS := $(WORK)/settings
-ifneq ($(filter-out help test lint lock contract-check docs demo replay bench equivalence serve gate trend-score,$(or $(MAKECMDGOALS),help)),)
+ifneq ($(filter-out help test lint lock contract-check docs demo replay compact bench equivalence serve gate trend-score,$(or $(MAKECMDGOALS),help)),)
 $(foreach v,RUN_DATE HISTORY_WRITES LEGACY_V1_COPIES AS_OF,$(shell mkdir -p $(SETTINGS) && \
   [ "$$(cat $(SETTINGS)/$(v) 2>/dev/null)" = "$($(v))" ] || echo "$($(v))" > $(SETTINGS)/$(v)))
 endif
 
 # ---------------------------------------------------------------- verbs
 .PHONY: help demo weekly preflight extract-github extract-stackoverflow extract-reddit aggregate trend-score gate
-.PHONY: publish replay serve test lint equivalence bench contract-check lock docs recorded
+.PHONY: publish replay compact serve test lint equivalence bench contract-check lock docs recorded
 
 help: ## list the verbs (plain `make` does this)
 	@echo "Technology trend platform. Verbs:"
@@ -103,6 +104,9 @@ publish: $(PUBLISH_DIR)/run_manifest.json ## copy what the last allowed run publ
 replay: $(VENV_STAMP) ## rebuild the latest CSVs a past run published: RUN_ID=<uuid> [OUT=<dir>]
 	@test -n "$(RUN_ID)" || { echo "make replay needs RUN_ID=<uuid>: see $(DATOS)/metadata/runs/" >&2; exit 2; }
 	$(PY) scripts/replay.py --run-id "$(RUN_ID)" $(if $(OUT),--out "$(OUT)")
+
+compact: $(VENV_STAMP) ## monthly: apply each dataset's retention class to its history (DRY_RUN=1 only lists)
+	$(PY) scripts/compact.py $(if $(DRY_RUN),--dry-run)
 
 serve: ## serve the dashboard on http://127.0.0.1:8000/frontend/ (the demo's: .../frontend/?data=../demo/site/)
 	$(PYTHON) -m http.server --bind 127.0.0.1 8000
