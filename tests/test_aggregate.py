@@ -309,3 +309,24 @@ def test_stale_data_publishes_with_the_warning_flag(datos):
     assert manifest["quality_gate_status"] == "pass_with_warnings" and manifest["published"] is True
     assert "warning" in {d["quality_status"] for d in manifest["datasets"]}
     assert (datos / "latest/trend_score.csv").is_file()
+
+
+def test_publish_mirrors_the_published_run_and_refuses_a_tampered_latest(datos, tmp_path):
+    site = tmp_path / "site"
+    nothing = run_script("publish.py", datos, "--out", str(site))
+    assert nothing.returncode == 2 and "no run has published yet" in nothing.stderr
+    assert aggregate(datos, RUN_A).returncode == 0
+    run = run_script("publish.py", datos, "--out", str(site))
+    assert run.returncode == 0, run.stderr
+    assert sorted(p.name for p in site.iterdir()) == sorted(
+        [*V1_FILES, "run_manifest.json", "trend_score.json", "trend_history.json"]
+    )
+    trend = json.loads((site / "trend_score.json").read_text())
+    assert trend["run_id"] == RUN_A and [r["tecnologia"] for r in trend["rows"]] == ["Python", "Rust", "AI/ML"]
+    history = json.loads((site / "trend_history.json").read_text())
+    assert [(s["date"], s["run_id"], len(s["rows"])) for s in history["snapshots"]] == [("2026-11-23", RUN_A, 3)]
+    before = snapshot(site)
+    (datos / "latest/trend_score.csv").write_text("ranking,tecnologia\n1,Hand-edited\n")
+    tampered = run_script("publish.py", datos, "--out", str(site))
+    assert tampered.returncode == 2 and "differs from what run" in tampered.stderr
+    assert snapshot(site) == before
