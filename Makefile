@@ -24,7 +24,8 @@ RUN_ID ?=
 HISTORY_WRITES ?= 1
 LEGACY_V1_COPIES ?= 1
 AS_OF ?=
-export DATOS RUN_DATE RUN_ID HISTORY_WRITES LEGACY_V1_COPIES AS_OF
+TREND_WEIGHTS ?=
+export DATOS RUN_DATE RUN_ID HISTORY_WRITES LEGACY_V1_COPIES AS_OF TREND_WEIGHTS
 OFFLINE ?=
 # EXTRACT=0: take the staged sources as they are, never re-extract (CI's aggregate job, fed by artifacts);
 # a source whose job left nothing is then simply unavailable to the degradation policy.
@@ -57,9 +58,11 @@ MANIFEST := $(DATOS)/metadata/run_manifest.json
 # Settings that change outputs are files under $(WORK)/settings/, rewritten only when their value changes,
 # so Make rebuilds exactly what a changed setting affects (and a no-op rerun touches nothing).
 SETTINGS := $(WORK)/settings
-ifneq ($(filter-out help test lint lock contract-check docs demo replay compact bench equivalence serve gate trend-score,$(or $(MAKECMDGOALS),help)),)
-$(foreach v,RUN_DATE HISTORY_WRITES LEGACY_V1_COPIES AS_OF,$(shell mkdir -p $(SETTINGS) && \
-  [ "$$(cat $(SETTINGS)/$(v) 2>/dev/null)" = "$($(v))" ] || echo "$($(v))" > $(SETTINGS)/$(v)))
+NO_SETTINGS_GOALS := help test lint lock contract-check docs recorded demo replay compact bench equivalence serve gate \
+  $(if $(INPUT_DIR),trend-score)
+ifneq ($(filter-out $(NO_SETTINGS_GOALS),$(or $(MAKECMDGOALS),help)),)
+$(foreach v,RUN_DATE HISTORY_WRITES LEGACY_V1_COPIES AS_OF TREND_WEIGHTS,$(shell mkdir -p $(SETTINGS) && \
+  { [ -f $(SETTINGS)/$(v) ] && [ "$$(cat $(SETTINGS)/$(v))" = "$($(v))" ]; } || echo "$($(v))" > $(SETTINGS)/$(v)))
 endif
 
 # ---------------------------------------------------------------- verbs
@@ -174,7 +177,7 @@ endif
 # The decision reads every source's status and checksums. A missing source is a degradation case, not a make
 # error; the source folders are prerequisites too, so a deleted staged file also rebuilds it.
 $(WORK)/degradation.json: $(STAGED_STATUS) $(STAGED_CSVS) $(wildcard $(STAGING) $(addprefix $(STAGING)/,$(SOURCES))) \
-  scripts/degradation.py scripts/trend_engine.py scripts/common.py | $(VENV_STAMP)
+  scripts/degradation.py scripts/trend_engine.py scripts/common.py $(SETTINGS)/TREND_WEIGHTS | $(VENV_STAMP)
 	$(PY) scripts/degradation.py --staging $(STAGING) --output $@
 
 # With a fail decision the engine writes no score (and removes an older one); the aggregate step records the failure.

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 import common
-from trend_engine import DEFAULT_WEIGHTS, INPUT_FILES
+from trend_engine import INPUT_FILES, configured_weights
 
 USABLE_STATUSES = ("ok", "partial")
 
@@ -35,10 +35,12 @@ def source_problems(source: str, doc: dict | None, problems: list[str]) -> list[
 
 
 def renormalised(available: list[str]) -> dict[str, float]:
-    if len(available) == len(DEFAULT_WEIGHTS):
-        return dict(DEFAULT_WEIGHTS)
-    total = sum(DEFAULT_WEIGHTS[s] for s in available)
-    return {s: (DEFAULT_WEIGHTS[s] / total if s in available and total else 0.0) for s in DEFAULT_WEIGHTS}
+    """The configured weights (TREND_WEIGHTS, else V1's), the unavailable sources' shares spread over the rest."""
+    weights = configured_weights()
+    if len(available) == len(weights):
+        return weights
+    total = sum(weights[s] for s in available)
+    return {s: (weights[s] / total if s in available and total else 0.0) for s in weights}
 
 
 def decide(staging_root: Path) -> dict:

@@ -126,22 +126,14 @@ def check_case(input_dir: Path, weights: Mapping[str, float] = trend_engine.DEFA
     return compare(Path(input_dir).name, v1_oracle.score(input_dir), v2_table(input_dir, weights))
 
 
-def parse_weights(text: str) -> dict[str, float]:
-    weights = dict(trend_engine.DEFAULT_WEIGHTS)
-    for part in text.split(","):
-        source, _, value = part.partition("=")
-        if source.strip() not in weights:
-            raise common.PipelineError(f"--v2-weights: unknown source {source!r}: use github, stackoverflow, reddit")
-        weights[source.strip()] = float(value)
-    return weights
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--input-dir", type=Path, help="one flat V1 folder (default: every baseline case)")
     parser.add_argument("--cases-dir", type=Path, default=CASES_DIR, help="folder of baseline case folders")
     parser.add_argument(
-        "--v2-weights", type=parse_weights, help="weights for V2 only, e.g. github=0.25,reddit=0.40 (to see a breach)"
+        "--v2-weights",
+        type=lambda text: trend_engine.parse_weights(text, "--v2-weights"),
+        help="weights for V2 only, e.g. github=0.25,reddit=0.40 (to see a breach)",
     )
     args = parser.parse_args(argv)
     weights = args.v2_weights or trend_engine.DEFAULT_WEIGHTS

@@ -158,3 +158,29 @@ def test_cli_defaults_to_the_run_folder(tmp_path):
     )
     assert proc.returncode == 0, proc.stderr
     assert json.loads((tmp_path / "work" / "degradation.json").read_text(encoding="utf-8"))["decision"] == "publish"
+
+
+def test_configured_weights_are_renormalised_the_same_way(tmp_path, monkeypatch):
+    monkeypatch.setenv("TREND_WEIGHTS", "github=0.5,stackoverflow=0.3,reddit=0.2")
+    for source in ("github", "stackoverflow"):
+        stage(tmp_path, source)
+    weights = degradation.decide(tmp_path)["weights"]
+    assert math.isclose(weights["github"], 0.5 / 0.8) and math.isclose(weights["stackoverflow"], 0.3 / 0.8)
+    stage(tmp_path, "reddit")
+    assert degradation.decide(tmp_path)["weights"] == {"github": 0.5, "stackoverflow": 0.3, "reddit": 0.2}
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("github=0.5,stackoverflow=0.5,reddit=0.5", "adds up to 1.5, not 1"),
+        ("gitlab=1", "unknown source 'gitlab'"),
+        ("github=lots", "github='lots' is not a number"),
+        ("github=-0.1,stackoverflow=0.85,reddit=0.25", "must be a number >= 0"),
+    ],
+)
+def test_bad_configured_weights_are_named(tmp_path, monkeypatch, value, message):
+    monkeypatch.setenv("TREND_WEIGHTS", value)
+    stage(tmp_path, "github")
+    with pytest.raises(common.PipelineError, match=message):
+        degradation.decide(tmp_path)
