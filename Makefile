@@ -177,7 +177,8 @@ endif
 # The decision reads every source's status and checksums. A missing source is a degradation case, not a make
 # error; the source folders are prerequisites too, so a deleted staged file also rebuilds it.
 $(WORK)/degradation.json: $(STAGED_STATUS) $(STAGED_CSVS) $(wildcard $(STAGING) $(addprefix $(STAGING)/,$(SOURCES))) \
-  scripts/degradation.py scripts/trend_engine.py scripts/common.py $(SETTINGS)/TREND_WEIGHTS | $(VENV_STAMP)
+  scripts/degradation.py scripts/trend_engine.py scripts/common.py $(SETTINGS)/RUN_DATE $(SETTINGS)/TREND_WEIGHTS \
+  | $(VENV_STAMP)
 	$(PY) scripts/degradation.py --staging $(STAGING) --output $@
 
 # With a fail decision the engine writes no score (and removes an older one); the aggregate step records the failure.

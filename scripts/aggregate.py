@@ -220,7 +220,7 @@ def aggregate(cfg: Settings, staging: Path, trend_score: Path, degradation_file:
                 atomic_write_bytes(datos / v1_file, data)
         lap("v1_copies")
 
-    start, end = _window(source_status, cfg)
+    start, end = _window({s: d for s, d in source_status.items() if s in available}, cfg)
     sha, branch = git_identity()
     manifest = {
         "run_id": cfg.run_id,

@@ -10,6 +10,7 @@ trend score reads, and every staged file still has its recorded SHA-256. Then:
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
 from pathlib import Path
 
@@ -19,8 +20,8 @@ from trend_engine import INPUT_FILES, configured_weights
 USABLE_STATUSES = ("ok", "partial")
 
 
-def source_problems(source: str, doc: dict | None, problems: list[str]) -> list[str]:
-    """Why a staged source cannot be used (empty when it can)."""
+def source_problems(source: str, doc: dict | None, problems: list[str], run_date: dt.date | None = None) -> list[str]:
+    """Why a staged source cannot be used (empty when it can); with `run_date`, staging of another date is stale."""
     if doc is None:
         return problems or ["no readable _source_status.json"]
     found = list(problems)
@@ -29,6 +30,8 @@ def source_problems(source: str, doc: dict | None, problems: list[str]) -> list[
     if doc["status"] not in USABLE_STATUSES:
         detail = f": {doc['errors'][0]}" if doc["errors"] else ""
         found.insert(0, f"status is {doc['status']}{detail}")
+    if run_date and doc["run_date"] != run_date.isoformat():
+        found.append(f"staged for {doc['run_date']}, not for this run's {run_date}")
     if INPUT_FILES[source] not in doc["files"]:
         found.append(f"{INPUT_FILES[source]} is not among the staged files")
     return found
@@ -43,12 +46,12 @@ def renormalised(available: list[str]) -> dict[str, float]:
     return {s: (weights[s] / total if s in available and total else 0.0) for s in weights}
 
 
-def decide(staging_root: Path) -> dict:
-    """The degradation decision for the sources staged under `staging_root/<source>/`."""
+def decide(staging_root: Path, run_date: dt.date | None = None) -> dict:
+    """The degradation decision for the sources staged under `staging_root/<source>/` (for `run_date`, if given)."""
     sources, unavailable, available = {}, {}, []
     for source in common.SOURCES:
         doc, problems = common.check_source(Path(staging_root) / source)
-        found = source_problems(source, doc, problems)
+        found = source_problems(source, doc, problems, run_date)
         if doc:
             status = doc["status"]
         else:
@@ -85,10 +88,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--staging", type=Path, help="staging root (default: $DATOS/staging)")
     parser.add_argument("--output", type=Path, help="decision file (default: $DATOS/work/degradation.json)")
     args = parser.parse_args(argv)
-    datos = common.settings().datos
-    staging = args.staging or datos / "staging"
-    output = args.output or datos / "work" / "degradation.json"
-    doc = decide(staging)
+    cfg = common.settings()
+    staging = args.staging or cfg.datos / "staging"
+    output = args.output or cfg.datos / "work" / "degradation.json"
+    doc = decide(staging, cfg.run_date)
     common.write_json(output, doc)
     print(f"wrote {output}: {doc['decision']} ({doc['reason']})", file=sys.stderr)
     return 0

@@ -690,7 +690,9 @@ def _case_text(case: dict) -> str:
 # --------------------------------------------------------------------------- CLI
 
 
-def staged_inputs(staging: Path, contracts: dict[str, Contract]) -> tuple[dict[str, Path], dict[str, dict], dict]:
+def staged_inputs(
+    staging: Path, contracts: dict[str, Contract], run_date: dt.date
+) -> tuple[dict[str, Path], dict[str, dict], dict]:
     """Files and source status documents read from a staging folder, with the degradation decision for them
     (scripts/degradation.py, the same policy the pipeline applies).
 
@@ -705,7 +707,7 @@ def staged_inputs(staging: Path, contracts: dict[str, Contract]) -> tuple[dict[s
             status[source] = doc
             if doc["status"] != "failed":
                 files.update({c.name: folder / c.v1_file for c in contracts.values() if c.source == source})
-    return files, status, degradation.decide(staging)
+    return files, status, degradation.decide(staging, run_date)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -723,7 +725,7 @@ def main(argv: list[str] | None = None) -> int:
             f"quality gate: staging folder {staging} does not exist: run an extractor or `make demo` first"
         )
     contracts = load_contracts()
-    files, status, degradation = staged_inputs(staging, contracts)
+    files, status, degradation = staged_inputs(staging, contracts, cfg.run_date)
     trend = args.trend_score or cfg.datos / "work" / "trend_score.csv"
     if args.trend_score or trend.exists():
         files["trend_score"] = trend

@@ -92,12 +92,12 @@ def stage(datos: Path, statuses: dict[str, str] | None = None, run_date: dt.date
             folder, source=source, status=statuses.get(source, "ok"), run_date=run_date, files=list(files)
         )
     write_csv(datos / "work" / "trend_score.csv", TREND_SCORE)
-    decide(datos)
+    decide(datos, run_date)
 
 
-def decide(datos: Path) -> dict:
+def decide(datos: Path, run_date: dt.date = RUN_DATE) -> dict:
     """The degradation decision for what is staged, as the pipeline makes it."""
-    run = run_script("degradation.py", datos)
+    run = run_script("degradation.py", datos, RUN_DATE=run_date.isoformat())
     assert run.returncode == 0, run.stderr
     return json.loads((datos / "work" / "degradation.json").read_text())
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import shutil
@@ -126,8 +127,10 @@ def test_a_second_run_the_same_day_replaces_the_partition_and_keeps_both_manifes
 def test_history_across_days_reads_back_as_one_snapshot_per_dataset_per_day(tmp_path):
     datos = tmp_path / "datos"
     for day, run_id in (("2026-11-16", RUN_A), ("2026-11-23", RUN_B)):
-        stage(datos)
+        stage(datos, run_date=dt.date.fromisoformat(day))
         assert run_script("aggregate.py", datos, run_id=run_id, RUN_DATE=day).returncode == 0
+        manifest = json.loads((datos / "metadata/runs" / f"{run_id}.json").read_text())
+        assert manifest["source_window_end_utc"] == f"{day}T00:00:00Z"
     rows = duckdb.sql(
         f"select snapshot_date, year, month, day, count(distinct run_id) "
         f"from read_parquet('{datos}/history/trend_score/**/*.parquet', hive_partitioning = true) "

@@ -154,7 +154,7 @@ def test_cli_defaults_to_the_run_folder(tmp_path):
         cwd=common.ROOT,
         capture_output=True,
         text=True,
-        env={"PATH": "/usr/bin:/bin", "DATOS": str(tmp_path)},
+        env={"PATH": "/usr/bin:/bin", "DATOS": str(tmp_path), "RUN_DATE": RUN_DATE.isoformat()},
     )
     assert proc.returncode == 0, proc.stderr
     assert json.loads((tmp_path / "work" / "degradation.json").read_text(encoding="utf-8"))["decision"] == "publish"
@@ -184,3 +184,19 @@ def test_bad_configured_weights_are_named(tmp_path, monkeypatch, value, message)
     stage(tmp_path, "github")
     with pytest.raises(common.PipelineError, match=message):
         degradation.decide(tmp_path)
+
+
+def test_a_source_staged_for_another_run_date_is_unavailable(tmp_path):
+    for source in common.SOURCES:
+        stage(tmp_path, source)
+    common.write_source_status(
+        tmp_path / "reddit",
+        source="reddit",
+        status="ok",
+        run_date=dt.date(2026, 11, 16),
+        files=[INPUT_FILES["reddit"]],
+    )
+    assert degradation.decide(tmp_path)["decision"] == "publish"  # without a run date, nothing to compare
+    doc = degradation.decide(tmp_path, RUN_DATE)
+    assert doc["decision"] == "publish_with_warning"
+    assert doc["unavailable"]["reddit"] == "staged for 2026-11-16, not for this run's 2026-11-23"

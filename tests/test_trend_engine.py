@@ -306,7 +306,7 @@ def test_cli_scores_nothing_for_a_failed_decision_and_removes_an_older_score(tmp
 
 def make(*args, datos: Path):
     """Make on data staged by the test itself (EXTRACT=0: take the staging as it is, as CI's aggregate job does)."""
-    env = {**os.environ, "DATOS": str(datos)}
+    env = {**os.environ, "DATOS": str(datos), "RUN_DATE": "2026-11-23"}  # the date stage_run stages for
     return subprocess.run(["make", "EXTRACT=0", *args], cwd=common.ROOT, capture_output=True, text=True, env=env)
 
 
