@@ -11,12 +11,12 @@ latest file against the SHA-256 the run recorded, and switches the dashboard fol
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
 from common import (
     PipelineError,
     duckdb_connect,
+    dumps_json,
     load_contract,
     read_json,
     read_typed_csv,
@@ -61,14 +61,14 @@ def dashboard_files(datos: Path) -> dict[str, bytes]:
 
     con = duckdb_connect()
     trend = read_typed_csv(con, latest / "trend_score.csv", load_contract("trend_score"))
-    files["trend_score.json"] = _json(
+    files["trend_score.json"] = dumps_json(
         {
             "run_id": manifest["run_id"],
             "run_date": manifest.get("run_date"),
             "quality_gate_status": manifest["quality_gate_status"],
             "rows": records(trend),
         }
-    )
+    ).encode("utf-8")
     partitions = sorted((datos / "history" / "trend_score").glob("year=*/month=*/day=*/part-0000.parquet"))
     snapshots: dict[str, dict] = {}
     if partitions:
@@ -77,17 +77,13 @@ def dashboard_files(datos: Path) -> dict[str, bytes]:
             f"[{', '.join(sql_literal(p) for p in partitions)}], hive_partitioning = false)"
         )
         for row in records(run_sql_file(con, "trend_history.sql")):
+            # the arguments are evaluated for every row: each row loses its snapshot_date and run_id here
             snap = snapshots.setdefault(row.pop("snapshot_date"), {"run_id": row.pop("run_id"), "rows": []})
-            row.pop("run_id", None)
             snap["rows"].append(row)
-    files["trend_history.json"] = _json(
+    files["trend_history.json"] = dumps_json(
         {"snapshots": [{"date": date, **snap} for date, snap in sorted(snapshots.items())]}
-    )
+    ).encode("utf-8")
     return files
-
-
-def _json(doc: object) -> bytes:
-    return (json.dumps(doc, indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:

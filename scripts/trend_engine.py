@@ -77,15 +77,11 @@ def _bind_input(con, source: str, path: Path | None) -> None:
         )
     # V1 files are plain pandas CSVs: stating the dialect skips DuckDB's sniffer; every column is read as text
     # and the SQL casts what it uses
-    types = "{" + ", ".join(f"{_literal(col)}: 'varchar'" for col in header) + "}"
+    types = "{" + ", ".join(f"{common.sql_literal(col)}: 'varchar'" for col in header) + "}"
     con.execute(
-        f"create or replace temp view {view} as select * from read_csv({_literal(str(path))}, auto_detect = false, "
+        f"create or replace temp view {view} as select * from read_csv({common.sql_literal(path)}, auto_detect = false, "
         f"header = true, delim = ',', quote = '\"', escape = '\"', columns = {types})"
     )
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def _header(path: Path) -> list[str]:
