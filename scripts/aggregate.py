@@ -94,9 +94,11 @@ def git_identity() -> tuple[str, str]:
     return sha, ("detached" if branch == "HEAD" else branch)
 
 
-def dataset_inputs(contracts: dict[str, Contract], staging: Path, trend_score: Path) -> dict[str, Path]:
+def dataset_inputs(contracts: dict[str, Contract], staging: Path, work: Path) -> dict[str, Path]:
+    """Where each dataset's file is before publishing: staging/<source>/ for source datasets, work/ for those the
+    aggregate step computes (source "aggregate": the trend score and any other relation built from staged data)."""
     return {
-        name: trend_score if c.source == "aggregate" else staging / c.source / c.v1_file
+        name: work / c.v1_file if c.source == "aggregate" else staging / c.source / c.v1_file
         for name, c in contracts.items()
     }
 
@@ -148,7 +150,7 @@ def aggregate(cfg: Settings, staging: Path, trend_score: Path, degradation_file:
     available = set(degradation["available"])
     lap("read_inputs")
 
-    inputs = dataset_inputs(contracts, staging, trend_score)
+    inputs = dataset_inputs(contracts, staging, trend_score.parent)
     checked = {
         name: path
         for name, path in inputs.items()

@@ -224,6 +224,47 @@ def atomic_path(path: Path) -> Iterator[Path]:
             tmp.unlink()
 
 
+@contextlib.contextmanager
+def data_lock(datos: Path, holder: str, wait_seconds: float | None = None) -> Iterator[None]:
+    """Hold the data folder's writer lock (`<datos>/.lock`, flock) for `holder` (e.g. "aggregate run <id>").
+
+    Every writer of published data (aggregate, publish, compact, replay --out) takes it, so two never interleave.
+    A second writer waits up to `wait_seconds` (default LOCK_WAIT, else 0: do not wait) and then stops with a
+    PipelineError naming who holds the lock. The lock is released when the process exits, even by kill -9.
+    """
+    import fcntl
+    import time
+
+    if wait_seconds is None:
+        text = os.environ.get("LOCK_WAIT", "") or "0"
+        try:
+            wait_seconds = float(text)
+        except ValueError:
+            raise PipelineError(f"LOCK_WAIT={text!r} is not a number of seconds") from None
+    datos = Path(datos)
+    datos.mkdir(parents=True, exist_ok=True)
+    path = datos / ".lock"
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+    try:
+        deadline = time.monotonic() + max(wait_seconds, 0.0)
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    other = os.pread(fd, 512, 0).decode("utf-8", "replace").strip() or "another process"
+                    raise PipelineError(
+                        f"{datos} is locked by {other}: wait for it to finish (or set LOCK_WAIT=<seconds> to wait)"
+                    ) from None
+                time.sleep(0.1)
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{holder} (pid {os.getpid()})\n".encode(), 0)
+        yield
+    finally:
+        os.close(fd)  # closing releases the flock
+
+
 def crash_point(name: str) -> None:
     """Fault injection for the crash tests: TRENDS_CRASH_AT=<name> kills the process here, like a power cut."""
     if os.environ.get("TRENDS_CRASH_AT") == name:

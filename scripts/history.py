@@ -1,0 +1,66 @@
+"""The committed history: which runs published, and where each dataset's snapshot of each run lives.
+
+Readers of history (publish, the bridge export, replay, the gate's drift check, compaction, cutover) go through
+this module and nothing else: a Parquet file that no committed run record lists is not data. A run record is
+`<datos>/metadata/runs/<run_id>.json`; it is committed when it says `"published": true`.
+
+A snapshot is one dataset's rows as one run published them. There is at most one snapshot per dataset per
+date: when two committed runs share a run date, the later one (by its record's `generated_at_utc`) is the
+snapshot of that date.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+from common import PipelineError, read_json, sql_literal
+
+RUNS_DIR = Path("metadata") / "runs"
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    dataset: str  # contract logical name
+    run_id: str
+    date: dt.date  # the run date (snapshot_date of its rows)
+    path: Path  # the Parquet file holding the rows (relative paths are resolved against the data folder)
+    sha256: str | None  # of that file, as the run recorded it (None where the record has none)
+
+
+def run_records(datos: Path) -> list[dict]:
+    """Every run record, oldest first (by run date, then generation time); unreadable records are an error."""
+    records = [read_json(p, "run record") for p in sorted((Path(datos) / RUNS_DIR).glob("*.json"))]
+    return sorted(records, key=lambda r: (r.get("run_date") or "", r.get("generated_at_utc") or ""))
+
+
+def committed_runs(datos: Path) -> list[dict]:
+    """The run records that committed (published), oldest first."""
+    return [r for r in run_records(datos) if r.get("published") is True]
+
+
+def snapshots(datos: Path, dataset: str) -> list[Snapshot]:
+    """`dataset`'s committed snapshots, oldest first, one per date (the last committed run of that date)."""
+    by_date: dict[dt.date, Snapshot] = {}
+    for record in committed_runs(datos):
+        for entry in record["datasets"]:
+            if entry["dataset_logical_name"] != dataset or not entry.get("history_path"):
+                continue
+            day = dt.date.fromisoformat(record["run_date"])
+            by_date[day] = Snapshot(
+                dataset, record["run_id"], day, Path(datos) / entry["history_path"], entry.get("history_sha256")
+            )
+    return [by_date[day] for day in sorted(by_date)]
+
+
+def read_snapshot(con, snap: Snapshot):
+    """A DuckDB relation of the snapshot's rows (contract columns, then run_id and snapshot_date)."""
+    if not snap.path.is_file():
+        raise PipelineError(
+            f"history: {snap.dataset} snapshot of {snap.date} (run {snap.run_id}): {snap.path} is missing"
+        )
+    return con.sql(
+        f"select * from read_parquet({sql_literal(snap.path)}, hive_partitioning = false) "
+        f"where run_id = {sql_literal(snap.run_id)}"
+    )
