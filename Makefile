@@ -146,6 +146,8 @@ recorded: $(VENV_STAMP) ## regenerate the bundled synthetic responses in datos/r
 # ---------------------------------------------------------------- environment
 # The virtual environment is a file target: any verb that needs Python builds or refreshes it.
 $(VENV_STAMP): requirements.lock
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null || { \
+	  echo "error: this project needs Python 3.11 or newer; '$(PYTHON)' is $$($(PYTHON) -V 2>&1 || echo missing): use PYTHON=python3.11" >&2; exit 1; }
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements.lock
 	touch $@

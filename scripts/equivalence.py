@@ -1,8 +1,8 @@
 """Check the V2 engine against the V1 oracle on the baseline cases (or on one V1 folder) and exit 1 on any breach.
 
 Per case it prints the largest absolute score difference, the top-10 overlap and the share of shared technologies
-whose rank moved by at most 1. Thresholds are V1's (shared/reference/trend_score_v1.md); see docs/trend_engine.md
-for how ties and V1's duplicate rows are treated.
+whose rank moved by at most 1. The thresholds are V1's; docs/trend_engine.md states them and says how ties and
+V1's duplicate rows are treated.
 """
 
 from __future__ import annotations
