@@ -106,20 +106,33 @@ def test_403_that_is_not_a_rate_limit_is_not_retried(replay):
 
 
 def test_rate_limit_remaining_zero_pauses_before_the_next_call(replay):
+    # Deterministic: the reset is an hour away and the wait budget 5 s, so the client must refuse to send the next
+    # request at all (a client that ignored Remaining: 0 would send it and be rejected by GitHub)
     client = github(replay)
-    reset = int(time.time())  # X-RateLimit-Reset has whole seconds: the client adds a 1 s margin for clock skew
+    reset = int(time.time()) + 3600
     replay.inject(
         "GET",
         "/search/repositories",
         json_response(OK, 200, {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": str(reset)}),
     )
     client.get("/search/repositories")
+    with pytest.raises(HttpError, match=r"X-RateLimit-Remaining: 0.*reset at"):
+        client.get("/search/repositories")
+    assert len(replay.requests) == 1
+    assert client.retries == 0 and client.waited_seconds == 0
+
+
+def test_rate_limit_pause_ends_at_the_reset_time(replay):
+    # the reset is already past (whole seconds, minus the 1 s margin): the client sends at once, with no pause
+    client = github(replay)
+    replay.inject(
+        "GET",
+        "/search/repositories",
+        json_response(OK, 200, {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": str(int(time.time()) - 5)}),
+    )
     client.get("/search/repositories")
-    second = replay.requests[1]
-    # the second request was sent only after the reset time (wall clock), never rejected first
-    assert len(replay.requests) == 2
-    assert time.time() - (time.monotonic() - second.at) >= reset + 1.0
-    assert client.retries == 0 and client.waited_seconds > 0
+    client.get("/search/repositories")
+    assert len(replay.requests) == 2 and client.waited_seconds == 0
 
 
 @pytest.mark.parametrize("statuses", [(500,), (502,), (503,), (500, 502, 503)])
