@@ -84,7 +84,13 @@ def engine_rows(engine: str, con, inputs: Mapping[str, Path | None], weights: Ma
     if engine == "v1":
         import v1_oracle
 
-        return v1_oracle.publishable_rows(v1_oracle.score_inputs(inputs, weights))
+        try:
+            return v1_oracle.publishable_rows(v1_oracle.score_inputs(inputs, weights))
+        except (ValueError, TypeError) as exc:  # e.g. a count that is not a number
+            raise common.PipelineError(
+                f"trend score (TREND_ENGINE=v1): the V1 engine cannot score these inputs ({exc}): "
+                "fix the staged source, or score with TREND_ENGINE=v2"
+            ) from None
     return score(con, inputs, weights)
 
 

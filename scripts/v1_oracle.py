@@ -77,6 +77,8 @@ def _read(source: str, path: Path | None) -> pd.DataFrame:
         raise common.PipelineError(
             f"V1 engine: {source} input {path} does not exist: pass a folder with {name}"
         ) from None
+    except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise common.PipelineError(f"V1 engine: {path} is not a readable V1 CSV ({exc})") from None
     missing = [col for col in columns if col not in frame.columns]
     if missing:
         raise common.PipelineError(f"V1 engine: {path} lacks column(s) {', '.join(missing)}: is it the V1 {name}?")

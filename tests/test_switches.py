@@ -103,6 +103,19 @@ def test_a_bad_trend_engine_is_refused_naming_the_choices(tmp_path):
     assert "TREND_ENGINE='v3': use v2" in run.stderr and "Traceback" not in run.stderr
 
 
+def test_trend_engine_v1_names_input_it_cannot_score(tmp_path):
+    datos = tmp_path / "datos"
+    stage(datos)
+    folder = datos / "staging/stackoverflow"
+    write_csv(folder / "so_volumen_preguntas.csv", [["lenguaje", "preguntas_nuevas_2025"], ["python", "many"]])
+    files = [p.name for p in folder.glob("*.csv")]
+    write_source_status(folder, source="stackoverflow", status="ok", run_date=RUN_DATE, files=files)
+    decide(datos)
+    run = score(datos, TREND_ENGINE="v1")
+    assert run.returncode == 2 and "Traceback" not in run.stderr
+    assert "TREND_ENGINE=v1" in run.stderr and "many" in run.stderr
+
+
 def test_the_run_record_says_which_engine_scored(tmp_path):
     datos = tmp_path / "datos"
     stage_tied_github(datos)
