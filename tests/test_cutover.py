@@ -207,3 +207,12 @@ def test_make_cutover_status_validates_n(tmp_path):
         ["make", "cutover-status", "N=2", f"DATOS={tmp_path}/none"], cwd=ROOT, capture_output=True, text=True
     )
     assert run.returncode != 0 and "cutover: NOT ELIGIBLE" in run.stdout and "no run records yet" in run.stdout
+
+
+def test_an_unreadable_run_record_is_a_clear_error(tmp_path):
+    runs = tmp_path / "datos/metadata/runs"
+    runs.mkdir(parents=True)
+    (runs / "broken.json").write_text("{not json")
+    run = cutover(tmp_path / "datos")
+    assert run.returncode == 2 and "Traceback" not in run.stderr
+    assert "run record" in run.stderr and "broken.json is not valid JSON" in run.stderr
