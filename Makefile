@@ -219,7 +219,7 @@ $(PUBLISH_DIR)/run_manifest.json: $(MANIFEST) scripts/publish.py sql/trend_histo
 #: TREND_ENGINE=v1          score and publish with the V1 engine (scripts/v1_oracle.py), not sql/trend_score.sql
 #: QUALITY_GATE=warn-only   the gate reports every finding but none blocks; flagged in the run record
 #: BRIDGE_EXPORT=0          no bridge JSON files (the dashboard reads the CSVs)
-#: LEGACY_V1_COPIES=0       no V1 compatibility copies in $(DATOS)/
+#: LEGACY_V1_COPIES=0       no V1 compatibility copies in the data folder (DATOS)
 #: dashboard CSV-only flag  the web dashboard's own setting (frontend/), see docs/runbook.md
 #: make weekly              the sequential run (one machine, no parallel source jobs) instead of the workflow
 
