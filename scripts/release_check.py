@@ -78,7 +78,7 @@ CHECKPOINTS: dict[str, tuple[str, list[Criterion]]] = {
         "operations: the plan's CI, a rollback switch per step, the cutover verdict, release checkpoints",
         [
             _c("checkpoint", "v2.0.0-rc3", "builds on bridge + dashboard"),
-            _c("file", ".github/workflows/weekly.yml", "the scheduled weekly workflow"),
+            _c("file", ".github/workflows/etl_semanal.yml", "the plan's weekly workflow (issue 15)"),
             _c("verb", "ci-dry-run", "the workflow jobs played locally (issue 15)"),
             _c("verb", "cutover-status", "the cutover verdict"),
             _c("verb", "release-check", "these checkpoints"),
