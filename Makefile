@@ -25,7 +25,22 @@ HISTORY_WRITES ?= 1
 LEGACY_V1_COPIES ?= 1
 AS_OF ?=
 TREND_WEIGHTS ?=
-export DATOS RUN_DATE RUN_ID HISTORY_WRITES LEGACY_V1_COPIES AS_OF TREND_WEIGHTS
+# Rollback switches (more at the end of this file) and their verbs' settings, validated before anything uses them:
+# the raw text ($(value)) is checked, so a value never runs as make or shell code.
+TREND_ENGINE ?= v2
+QUALITY_GATE ?= enforce
+N ?= 4
+TAG ?=
+RELEASE_TAGS := v2.0.0-rc1 v2.0.0-rc2 v2.0.0-rc3 v2.0.0-rc4 v2.0.0
+one_of = $(and $(filter 1,$(words $(1))),$(filter $(2),$(1)))
+digits = $(if $(strip $(1)),$(if $(subst 0,,$(subst 1,,$(subst 2,,$(subst 3,,$(subst 4,,$(subst 5,,$(subst 6,,$(subst 7,,$(subst 8,,$(subst 9,,$(1))))))))))),,$(1)))
+override TREND_ENGINE := $(or $(strip $(value TREND_ENGINE)),v2)
+override QUALITY_GATE := $(or $(strip $(value QUALITY_GATE)),enforce)
+override N := $(strip $(value N))
+override TAG := $(strip $(value TAG))
+$(if $(call one_of,$(TREND_ENGINE),v1 v2),,$(error TREND_ENGINE must be v2 (the DuckDB SQL, default) or v1 (the V1 engine)))
+$(if $(call one_of,$(QUALITY_GATE),enforce warn-only),,$(error QUALITY_GATE must be enforce (default) or warn-only))
+export DATOS RUN_DATE RUN_ID HISTORY_WRITES LEGACY_V1_COPIES AS_OF TREND_WEIGHTS TREND_ENGINE QUALITY_GATE
 OFFLINE ?=
 # EXTRACT=0: take the staged sources as they are, never re-extract (CI's aggregate job, fed by artifacts);
 # a source whose job left nothing is then simply unavailable to the degradation policy.
@@ -59,9 +74,10 @@ MANIFEST := $(DATOS)/metadata/run_manifest.json
 # so Make rebuilds exactly what a changed setting affects (and a no-op rerun touches nothing).
 SETTINGS := $(WORK)/settings
 NO_SETTINGS_GOALS := help test lint lock contract-check docs recorded demo replay compact bench equivalence serve gate \
-  $(if $(INPUT_DIR),trend-score)
+  cutover-status release-check $(if $(INPUT_DIR),trend-score)
 ifneq ($(filter-out $(NO_SETTINGS_GOALS),$(or $(MAKECMDGOALS),help)),)
-$(foreach v,RUN_DATE HISTORY_WRITES LEGACY_V1_COPIES AS_OF TREND_WEIGHTS,$(shell mkdir -p $(SETTINGS) && \
+RECORDED_SETTINGS := RUN_DATE HISTORY_WRITES LEGACY_V1_COPIES AS_OF TREND_WEIGHTS TREND_ENGINE QUALITY_GATE
+$(foreach v,$(RECORDED_SETTINGS),$(shell mkdir -p $(SETTINGS) && \
   { [ -f $(SETTINGS)/$(v) ] && [ "$$(cat $(SETTINGS)/$(v))" = "$($(v))" ]; } || echo "$($(v))" > $(SETTINGS)/$(v)))
 endif
 
@@ -72,6 +88,8 @@ endif
 help: ## list the verbs (plain `make` does this)
 	@echo "Technology trend platform. Verbs:"
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-z0-9-]*:.*## / {printf "  make %-22s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@echo "Rollback switches (docs/runbook.md):"
+	@awk '/^#: / {sub(/^#: /, "  "); print}' $(MAKEFILE_LIST)
 
 demo: $(VENV_STAMP) ## the weekly pipeline on bundled recorded data (no secrets, no network), then a summary
 	$(MAKE) $(DEMO_DIR)/site/run_manifest.json DATOS=$(DEMO_DIR)/datos PUBLISH_DIR=$(DEMO_DIR)/site \
@@ -196,3 +214,27 @@ $(MANIFEST): $(WORK)/trend_score.csv $(WORK)/degradation.json $(STAGED_CSVS) scr
 # ---------------------------------------------------------------- publish: the dashboard's data
 $(PUBLISH_DIR)/run_manifest.json: $(MANIFEST) scripts/publish.py sql/trend_history.sql scripts/common.py
 	$(PY) scripts/publish.py --out $(PUBLISH_DIR)
+
+# ---------------------------------------------------------------- rollback switches and the cutover verdict
+# One setting per step of the migration plan (`make help` prints these lines; docs/runbook.md says when to use each):
+#: HISTORY_WRITES=0         no history partitions (latest and manifests still work)
+#: TREND_ENGINE=v1          score and publish with the V1 engine (scripts/v1_oracle.py), not sql/trend_score.sql
+#: QUALITY_GATE=warn-only   the gate reports every finding but none blocks; flagged in the run record
+#: BRIDGE_EXPORT=0          no bridge JSON files (the dashboard reads the CSVs)
+#: LEGACY_V1_COPIES=0       no V1 compatibility copies in the data folder (DATOS)
+#: dashboard CSV-only flag  the web dashboard's own setting (frontend/), see docs/runbook.md
+#: make weekly              the sequential run (one machine, no parallel source jobs) instead of the workflow
+
+.PHONY: cutover-status release-check
+
+# the switches are recorded settings: changing one rebuilds exactly what it affects (no re-extraction)
+$(WORK)/trend_score.csv: $(SETTINGS)/TREND_ENGINE scripts/v1_oracle.py
+$(MANIFEST): $(SETTINGS)/QUALITY_GATE scripts/trend_engine.py
+
+cutover-status: $(VENV_STAMP) ## the cutover verdict from the run records: N weekly runs clean, bridge, equivalence, SLOs [N=4]
+	$(if $(and $(call digits,$(N)),$(filter-out 0,$(N))),,$(error N must be a whole number of weeks >= 1, e.g. N=4))
+	$(PY) scripts/cutover_status.py --weeks $(N)
+
+release-check: $(VENV_STAMP) ## do a release checkpoint's criteria hold? TAG=v2.0.0-rc1 ... v2.0.0 (docs/releases.md)
+	$(if $(call one_of,$(TAG),$(RELEASE_TAGS)),,$(error TAG must be one of $(RELEASE_TAGS)))
+	$(PY) scripts/release_check.py --tag $(TAG)

@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 
 import quality_gate
+import trend_engine
 from common import (
     HISTORY_EXTRA_COLUMNS,
     ROOT,
@@ -161,6 +162,7 @@ def aggregate(cfg: Settings, staging: Path, trend_score: Path, degradation_file:
     report = quality_gate.evaluate(
         checked, datos=datos, run_date=cfg.run_date, source_status=source_status, degradation=degradation, now=cfg.as_of
     )
+    report = quality_gate.apply_mode(report, quality_gate.configured_mode())  # QUALITY_GATE=warn-only: none blocks
     write_json(datos / "metadata" / "quality" / f"{cfg.run_id}.json", report)
     for line in quality_gate.summary_lines(report):
         log.info("gate: %s", line)
@@ -233,6 +235,8 @@ def aggregate(cfg: Settings, staging: Path, trend_score: Path, degradation_file:
         "source_window_start_utc": start,
         "source_window_end_utc": end,
         "quality_gate_status": report["status"] if degradation["decision"] != "fail" else "fail",
+        **quality_gate.record_fields(report),  # the gate mode, loudly: warn-only and the status it would have had
+        "trend_engine": trend_engine.recorded_engine(trend_score),  # TREND_ENGINE: which engine scored, v2 or v1
         "published": publish,
         "datasets": datasets,
         "sources": sources_doc,

@@ -661,6 +661,48 @@ def _roll_up(checks: list[dict]) -> dict:
     }
 
 
+# --------------------------------------------------------------------------- QUALITY_GATE (rollback switch)
+
+GATE_MODES = ("enforce", "warn-only")
+
+
+def configured_mode(env: dict[str, str] | None = None) -> str:
+    """QUALITY_GATE: `enforce` (default: a critical failure blocks the run) or `warn-only` (the rollback)."""
+    import os
+
+    value = (os.environ if env is None else env).get("QUALITY_GATE", "") or "enforce"
+    if value not in GATE_MODES:
+        raise PipelineError(f"QUALITY_GATE={value!r}: use enforce (default) or warn-only (findings never block)")
+    return value
+
+
+def apply_mode(report: dict, mode: str) -> dict:
+    """The report under the gate mode: every finding stays; with `warn-only` none blocks (a `fail` becomes
+    `pass_with_warnings`). The report says the mode and the status it would have had (`would_have_been`)."""
+    out = {**report, "mode": mode, "would_have_been": report["status"]}
+    if mode == "warn-only" and report["status"] == "fail":
+        out["status"] = "pass_with_warnings"
+    return out
+
+
+def record_fields(report: dict) -> dict:
+    """What the run record says about the gate mode (keys `quality_gate_mode`, `quality_gate_would_have_been`)."""
+    return {
+        "quality_gate_mode": report.get("mode", "enforce"),
+        "quality_gate_would_have_been": report.get("would_have_been", report["status"]),
+    }
+
+
+def dashboard_note(record: dict) -> str | None:
+    """The line the public manifest's `notes` must carry for a run published with the gate in warn-only mode."""
+    if record.get("quality_gate_mode") != "warn-only":
+        return None
+    return (
+        "Quality gate in warn-only mode (rollback switch QUALITY_GATE=warn-only): its findings did not block this "
+        f"run; with the gate enforced it would have been {record.get('quality_gate_would_have_been')}."
+    )
+
+
 def summary_lines(report: dict) -> list[str]:
     """Short readable lines: the verdict, then each failed check (severity, dataset, rule, why, examples)."""
     counts = report["counts"]
@@ -668,6 +710,11 @@ def summary_lines(report: dict) -> list[str]:
         f"quality gate: {report['status']} ({counts['checks']} checks on {counts['datasets']} datasets; failed: "
         f"{counts['failed_critical']} critical, {counts['failed_warning']} warning, {counts['failed_info']} info)"
     ]
+    if report.get("mode") == "warn-only":
+        lines.append(
+            f"  WARN-ONLY MODE (QUALITY_GATE=warn-only): no finding blocks; enforced, the gate would say "
+            f"{report['would_have_been']}"
+        )
     order = {s: i for i, s in enumerate(SEVERITIES)}
     for check in sorted((c for c in report["checks"] if not c["passed"]), key=lambda c: order[c["severity"]]):
         line = f"  {check['severity'].upper():8} {check['dataset']}.{check['rule']}: {check['message']}"
@@ -734,6 +781,7 @@ def main(argv: list[str] | None = None) -> int:
     report = evaluate(
         files, datos=cfg.datos, run_date=cfg.run_date, source_status=status, degradation=degradation, now=cfg.as_of
     )
+    report = apply_mode(report, configured_mode())
     print("\n".join(summary_lines(report)))
     if args.report:
         write_json(args.report, report)

@@ -30,6 +30,8 @@ INPUT_VIEWS = {
     "reddit": ("reddit_temas", ("tema", "menciones")),
 }
 SQL_FILE = "trend_score.sql"
+ENGINES = ("v2", "v1")  # TREND_ENGINE: v2 = sql/trend_score.sql on DuckDB (default), v1 = the V1 pandas engine
+ENGINE_FILE = "trend_engine.json"  # written beside the score: which engine scored it (the run record copies it)
 
 
 def parse_weights(text: str, what: str = "TREND_WEIGHTS") -> dict[str, float]:
@@ -57,6 +59,39 @@ def configured_weights(env: Mapping[str, str] | None = None) -> dict[str, float]
     if abs(sum(weights.values()) - 1) > 1e-9:
         raise common.PipelineError(f"TREND_WEIGHTS={text!r} adds up to {sum(weights.values()):g}, not 1")
     return weights
+
+
+def configured_engine(env: Mapping[str, str] | None = None) -> str:
+    """TREND_ENGINE: `v2` (default) or `v1`, the rollback to the V1 engine."""
+    value = (os.environ if env is None else env).get("TREND_ENGINE", "") or "v2"
+    if value not in ENGINES:
+        raise common.PipelineError(f"TREND_ENGINE={value!r}: use v2 (the DuckDB SQL, default) or v1 (the V1 engine)")
+    return value
+
+
+def recorded_engine(trend_score: Path) -> str | None:
+    """Which engine scored the run's `trend_score` file (for the run record): None when there is no score."""
+    if not Path(trend_score).is_file():
+        return None
+    path = Path(trend_score).parent / ENGINE_FILE
+    if not path.is_file():
+        return "unknown"
+    return str(common.read_json(path, "trend engine record").get("engine", "unknown"))
+
+
+def engine_rows(engine: str, con, inputs: Mapping[str, Path | None], weights: Mapping[str, float]):
+    """The trend_score rows (contract columns, by ranking) from the chosen engine; both give the same contract."""
+    if engine == "v1":
+        import v1_oracle
+
+        try:
+            return v1_oracle.publishable_rows(v1_oracle.score_inputs(inputs, weights))
+        except (ValueError, TypeError) as exc:  # e.g. a count that is not a number
+            raise common.PipelineError(
+                f"trend score (TREND_ENGINE=v1): the V1 engine cannot score these inputs ({exc}): "
+                "fix the staged source, or score with TREND_ENGINE=v2"
+            ) from None
+    return score(con, inputs, weights)
 
 
 def _bind_input(con, source: str, path: Path | None) -> None:
@@ -163,19 +198,26 @@ def main(argv: list[str] | None = None) -> int:
     else:
         paths = {s: args.input_dir / name for s, name in INPUT_FILES.items()}
     inputs, weights = paths, configured_weights()
+    engine = configured_engine()
+    engine_file = args.output.parent / ENGINE_FILE
     if args.degradation:
         decision = common.read_json(args.degradation, "degradation decision")
         if decision["decision"] == "fail":
             args.output.unlink(missing_ok=True)  # a failed run has no score: never leave an older one looking current
+            if args.staging:
+                engine_file.unlink(missing_ok=True)
             print(
                 f"trend score: not computed, the degradation decision is fail ({decision['reason']})", file=sys.stderr
             )
             return 0
         inputs, weights = plan_from_decision(paths, decision)
     con = common.duckdb_connect()
-    rows = write_csv(score(con, inputs, weights), args.output)
+    table = engine_rows(engine, con, inputs, weights)
+    if args.staging:  # the run's score: say which engine made it (a rescored V1 folder gets no extra file)
+        common.write_json(engine_file, {"engine": engine, "weights": {s: weights[s] for s in common.SOURCES}})
+    rows = write_csv(table, args.output)
     used = ", ".join(f"{s} {weights[s]:.4g}" for s in common.SOURCES if inputs[s] is not None)
-    print(f"wrote {args.output}: {rows} technologies (weights {used})", file=sys.stderr)
+    print(f"wrote {args.output}: {rows} technologies, engine {engine} (weights {used})", file=sys.stderr)
     return 0
 
 

@@ -1,7 +1,8 @@
 """The V1 trend score in pandas, written from docs/trend_engine.md's statement of V1: the reference the V2 engine is
-checked against (scripts/equivalence.py). Never used to publish.
+checked against (scripts/equivalence.py), and the rollback engine a run publishes with when `TREND_ENGINE=v1`
+(through `publishable_rows`, which gives the trend_score contract's one row per technology).
 
-It keeps V1's quirks on purpose: two raw names with one display name give two rows, and exact ties come out in
+`score` keeps V1's quirks on purpose: two raw names with one display name give two rows, and exact ties come out in
 whatever order pandas' sort leaves them.
 """
 
@@ -58,17 +59,45 @@ def source_scores(frame: pd.DataFrame, name_col: str, count_col: str, score_col:
     )
 
 
+INPUTS = {  # source -> (V1 file, the columns V1 reads)
+    "github": ("github_repos_2025.csv", ["language"]),
+    "stackoverflow": ("so_volumen_preguntas.csv", ["lenguaje", "preguntas_nuevas_2025"]),
+    "reddit": ("reddit_temas_emergentes.csv", ["tema", "menciones"]),
+}
+
+
+def _read(source: str, path: Path | None) -> pd.DataFrame:
+    """A source's V1 file; an unavailable source (None) is an empty table, so it scores 0 everywhere."""
+    name, columns = INPUTS[source]
+    if path is None:
+        return pd.DataFrame({col: pd.Series([], dtype="object") for col in columns})
+    try:
+        frame = pd.read_csv(path)
+    except FileNotFoundError:
+        raise common.PipelineError(
+            f"V1 engine: {source} input {path} does not exist: pass a folder with {name}"
+        ) from None
+    except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise common.PipelineError(f"V1 engine: {path} is not a readable V1 CSV ({exc})") from None
+    missing = [col for col in columns if col not in frame.columns]
+    if missing:
+        raise common.PipelineError(f"V1 engine: {path} lacks column(s) {', '.join(missing)}: is it the V1 {name}?")
+    return frame
+
+
 def score(input_dir: Path, weights: Mapping[str, float] = V1_WEIGHTS) -> pd.DataFrame:
     """V1's trend_score table for a flat folder with the three V1 input CSVs."""
-    input_dir = Path(input_dir)
+    return score_inputs({s: Path(input_dir) / name for s, (name, _) in INPUTS.items()}, weights)
+
+
+def score_inputs(inputs: Mapping[str, Path | None], weights: Mapping[str, float] = V1_WEIGHTS) -> pd.DataFrame:
+    """V1's trend_score table for one file per source (None: the source is unavailable; give it weight 0)."""
     name_map = common.read_name_map()
-    github = github_scores(pd.read_csv(input_dir / "github_repos_2025.csv"), name_map)
+    github = github_scores(_read("github", inputs["github"]), name_map)
     so = source_scores(
-        pd.read_csv(input_dir / "so_volumen_preguntas.csv"), "lenguaje", "preguntas_nuevas_2025", "so_score", name_map
+        _read("stackoverflow", inputs["stackoverflow"]), "lenguaje", "preguntas_nuevas_2025", "so_score", name_map
     )
-    reddit = source_scores(
-        pd.read_csv(input_dir / "reddit_temas_emergentes.csv"), "tema", "menciones", "reddit_score", name_map
-    )
+    reddit = source_scores(_read("reddit", inputs["reddit"]), "tema", "menciones", "reddit_score", name_map)
     df = github.merge(so, on="tecnologia", how="outer").merge(reddit, on="tecnologia", how="outer")
     scores = ["github_score", "so_score", "reddit_score"]
     df[scores] = df[scores].astype("float64").fillna(0.0)
@@ -82,6 +111,21 @@ def score(input_dir: Path, weights: Mapping[str, float] = V1_WEIGHTS) -> pd.Data
     df = df.sort_values("trend_score", ascending=False).reset_index(drop=True)
     df["ranking"] = range(1, len(df) + 1)
     return df[COLUMNS]
+
+
+def publishable_rows(table: pd.DataFrame) -> list[list]:
+    """V1's table in the trend_score contract's form, for publishing with the V1 engine (`TREND_ENGINE=v1`).
+
+    Two changes, both where V1 was undefined or broke the contract: one row per display name (V1's best-ranked
+    one, the row V2 keeps too) and exact ties ordered by `tecnologia` ascending; rankings are numbered again.
+    Scores are V1's own numbers.
+    """
+    best = table.sort_values("ranking").drop_duplicates("tecnologia", keep="first")
+    ordered = sorted(best.to_dict("records"), key=lambda row: (-row["trend_score"], row["tecnologia"]))
+    return [
+        [rank, row["tecnologia"], *(float(row[c]) for c in COLUMNS[2:6]), int(row["fuentes"])]
+        for rank, row in enumerate(ordered, start=1)
+    ]
 
 
 def main(argv: list[str] | None = None) -> int:
