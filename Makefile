@@ -67,7 +67,8 @@ endif
 
 # ---------------------------------------------------------------- verbs
 .PHONY: help demo weekly preflight extract-github extract-stackoverflow extract-reddit aggregate trend-score gate
-.PHONY: publish replay compact serve test lint equivalence bench contract-check lock docs recorded
+.PHONY: publish replay compact test lint equivalence bench contract-check lock docs recorded
+.PHONY: dashboard serve
 
 help: ## list the verbs (plain `make` does this)
 	@echo "Technology trend platform. Verbs:"
@@ -110,9 +111,6 @@ replay: $(VENV_STAMP) ## rebuild the latest CSVs a past run published: RUN_ID=<u
 
 compact: $(VENV_STAMP) ## monthly: apply each dataset's retention class to its history (DRY_RUN=1 only lists)
 	$(PY) scripts/compact.py $(if $(DRY_RUN),--dry-run)
-
-serve: ## serve the dashboard on http://127.0.0.1:8000/frontend/ (the demo's: .../frontend/?data=../demo/site/)
-	$(PYTHON) -m http.server --bind 127.0.0.1 8000
 
 test: $(VENV_STAMP) ## run the offline test suite (pytest)
 	$(PY) -m pytest
@@ -194,3 +192,42 @@ $(MANIFEST): $(WORK)/trend_score.csv $(WORK)/degradation.json $(STAGED_CSVS) scr
 # ---------------------------------------------------------------- publish: the dashboard's data
 $(PUBLISH_DIR)/run_manifest.json: $(MANIFEST) scripts/publish.py sql/trend_history.sql scripts/common.py
 	$(PY) scripts/publish.py --out $(PUBLISH_DIR)
+
+# ---------------------------------------------------------------- web dashboard (frontend/): build and serve
+# The chart library comes from npm (frontend/package-lock.json, `npm ci`) and is vendored into the build output,
+# so the built app in build/dashboard/ works offline. `make serve` serves that build plus one data folder, nothing else.
+PORT ?= 8000
+DASHBOARD_BUILD := build/dashboard
+DASHBOARD_SRC := $(addprefix frontend/,index.html app.js data.js style.css config.json)
+NODE_STAMP := frontend/node_modules/.package-lock.json
+CHART_JS := frontend/node_modules/chart.js/dist/chart.umd.min.js
+ifneq ($(filter serve,$(MAKECMDGOALS)),)
+# PORT reaches the server through the environment only; here it must be digits (the server checks the range).
+_port_rest := $(PORT)
+$(foreach d,0 1 2 3 4 5 6 7 8 9,$(eval _port_rest := $(subst $(d),,$(_port_rest))))
+ifneq ($(_port_rest)$(if $(PORT),,empty),)
+$(error PORT must be a number from 1024 to 65535, e.g. make serve PORT=8080)
+endif
+endif
+
+dashboard: $(DASHBOARD_BUILD)/.built ## build the web dashboard into build/dashboard/ (npm ci for the chart library)
+
+serve: export PORT := $(PORT)
+serve: export PUBLISH_DIR := $(PUBLISH_DIR)
+serve: export DEMO_DIR := $(DEMO_DIR)
+serve: $(DASHBOARD_BUILD)/.built | $(VENV_STAMP) ## serve the dashboard on http://127.0.0.1:$PORT/ (data: PUBLISH_DIR, else the demo's)
+	$(PY) scripts/serve_dashboard.py --app $(DASHBOARD_BUILD)
+
+$(NODE_STAMP): frontend/package.json frontend/package-lock.json
+	cd frontend && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(DASHBOARD_BUILD)/.built: $(DASHBOARD_SRC) $(NODE_STAMP)
+	rm -rf $(DASHBOARD_BUILD).tmp
+	mkdir -p $(DASHBOARD_BUILD).tmp/vendor
+	cp $(DASHBOARD_SRC) $(DASHBOARD_BUILD).tmp/
+	cp $(CHART_JS) $(DASHBOARD_BUILD).tmp/vendor/
+	cp frontend/node_modules/chart.js/LICENSE.md $(DASHBOARD_BUILD).tmp/vendor/chart.js-LICENSE.md
+	touch $(DASHBOARD_BUILD).tmp/.built
+	rm -rf $(DASHBOARD_BUILD)
+	mv $(DASHBOARD_BUILD).tmp $(DASHBOARD_BUILD)
