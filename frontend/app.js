@@ -32,9 +32,10 @@ const fmtInt = (v) => (v === null || v === undefined ? "—" : Number(v).toLocal
 const signed = (v, digits = 2) => (v === null || v === undefined ? "—" : `${v > 0 ? "+" : ""}${Number(v).toFixed(digits)}`);
 
 function table(caption, headers, rows) {
+  // The wrapper scrolls sideways on a phone; it is focusable so the keyboard can scroll it too.
   return el(
     "div",
-    { class: "table-wrap" },
+    { class: "table-wrap", tabindex: "0", role: "region", "aria-label": caption },
     el(
       "table",
       {},
@@ -796,6 +797,7 @@ async function render() {
 }
 
 async function start() {
+  if (typeof window.Chart === "function") window.Chart.defaults.color = "#3d4751";
   let config = {};
   try {
     const response = await fetch("config.json", { cache: "no-store" });

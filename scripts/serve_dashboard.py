@@ -118,7 +118,7 @@ def make_handler(mounts: dict[str, Path], quiet: bool):
 def start(mounts: dict[str, Path], port: int = 0, quiet: bool = True) -> ThreadingHTTPServer:
     """Start a server in a background thread (port 0: any free port); the caller calls shutdown()."""
     server = ThreadingHTTPServer((HOST, port), make_handler(mounts, quiet))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
     return server
 
 

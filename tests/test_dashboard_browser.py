@@ -1,0 +1,490 @@
+"""The web dashboard in headless Chromium (Debian's /usr/bin/chromium, driven by Playwright).
+
+The built app (`make dashboard`) and a data folder are served by scripts/serve_dashboard.py on 127.0.0.1, as
+`make serve` does. Each view is checked in JSON (bridge) mode and CSV mode, every fallback case, the phone layout,
+keyboard use, contrast and text alternatives. Screenshots go to test-artifacts/dashboard/ (git-ignored).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from serve_dashboard import start
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "tests" / "fixtures" / "dashboard"
+BUILD = ROOT / "build" / "dashboard"
+ARTIFACTS = ROOT / "test-artifacts" / "dashboard"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+VIEWS = {
+    "home": "#/",
+    "github": "#/github",
+    "stackoverflow": "#/stackoverflow",
+    "reddit": "#/reddit",
+    "technology": "#/trends/python",
+}
+# view -> the files its cards show, in order: (JSON mode, CSV mode)
+SOURCES = {
+    "home": (
+        ["trend_score_history.json", "home_highlights.json", "run_manifest.json"],
+        ["trend_score.csv", "CSV files (computed)", "run_manifest.json"],
+    ),
+    "github": (
+        ["github_lenguajes.csv", "github_frameworks_history.json", "github_correlacion_history.json"],
+        ["github_lenguajes.csv", "github_commits_frameworks.csv", "github_correlacion.csv"],
+    ),
+    "stackoverflow": (
+        ["so_volumen_history.json", "so_aceptacion_history.json", "so_tendencias_history.json"],
+        ["so_volumen_preguntas.csv", "so_tasa_aceptacion.csv", "so_tendencias_mensuales.csv"],
+    ),
+    "reddit": (
+        ["reddit_sentimiento_public.json", "reddit_temas_history.json", "reddit_interseccion_history.json"],
+        ["reddit_sentimiento_frameworks.csv", "reddit_temas_emergentes.csv", "interseccion_github_reddit.csv"],
+    ),
+    "technology": (["technology_profiles.json"], ["trend_score.csv"]),
+}
+# bridge file -> (view it feeds, the CSV shown instead when it fails)
+BRIDGE_FALLBACK = {
+    "trend_score_history.json": ("home", "trend_score.csv"),
+    "home_highlights.json": ("home", "highlights computed from the CSVs"),
+    "github_lenguajes_public.json": ("github", "the leader computed from github_lenguajes.csv"),
+    "github_frameworks_history.json": ("github", "github_commits_frameworks.csv"),
+    "github_correlacion_history.json": ("github", "github_correlacion.csv"),
+    "so_volumen_history.json": ("stackoverflow", "so_volumen_preguntas.csv"),
+    "so_aceptacion_history.json": ("stackoverflow", "so_tasa_aceptacion.csv"),
+    "so_tendencias_history.json": ("stackoverflow", "so_tendencias_mensuales.csv"),
+    "reddit_sentimiento_public.json": ("reddit", "reddit_sentimiento_frameworks.csv"),
+    "reddit_temas_history.json": ("reddit", "reddit_temas_emergentes.csv"),
+    "reddit_interseccion_history.json": ("reddit", "interseccion_github_reddit.csv"),
+    "technology_profiles.json": ("technology", "the history computed from the ranking"),
+}
+# the list key each bridge file's view needs (emptied for the "wrong shape" case)
+GATE_KEY = {
+    "trend_score_history.json": "snapshots",
+    "home_highlights.json": "highlights",
+    "github_lenguajes_public.json": "summary",
+    "github_frameworks_history.json": "latest_frameworks",
+    "github_correlacion_history.json": "latest_items",
+    "so_volumen_history.json": "latest_items",
+    "so_aceptacion_history.json": "latest_items",
+    "so_tendencias_history.json": "series",
+    "reddit_sentimiento_public.json": "frameworks",
+    "reddit_temas_history.json": "latest_topics",
+    "reddit_interseccion_history.json": "latest_items",
+    "technology_profiles.json": "profiles",
+}
+
+
+@pytest.fixture(scope="session")
+def built_app() -> Path:
+    """The app as `make serve` serves it; built (npm ci + vendoring) by the same make target."""
+    run = subprocess.run(["make", "-s", "dashboard"], cwd=ROOT, capture_output=True, text=True)
+    assert run.returncode == 0, f"make dashboard failed:\n{run.stdout}\n{run.stderr}"
+    assert (BUILD / "vendor" / "chart.umd.min.js").is_file()
+    return BUILD
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not CHROMIUM.exists():
+        message = "Debian's chromium is not installed: apt-get install -y chromium (.ci/run does this)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        instance = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+class Dashboard:
+    """One served app + data folder, and a page that records console errors and uncaught exceptions."""
+
+    def __init__(self, browser, mounts: dict[str, Path], width: int = 1100):
+        self.server = start(mounts)
+        self.base = f"http://127.0.0.1:{self.server.server_address[1]}/"
+        self.context = browser.new_context(viewport={"width": width, "height": 900})
+        self.page = self.context.new_page()
+        self.errors: list[tuple[str, str]] = []
+        self.page.on("console", lambda m: m.type == "error" and self.errors.append((m.text, m.location.get("url", ""))))
+        self.page.on("pageerror", lambda e: self.errors.append((f"uncaught: {e}", "")))
+
+    def open(self, route: str = "#/", query: str = "", view: str | None = None):
+        self.page.goto(f"{self.base}{query}{route}")
+        selector = "body[data-state=ready]" + (f"[data-view={view}]" if view else "")
+        self.page.wait_for_selector(selector, timeout=15000)
+        return self.page
+
+    def sources(self) -> list[str]:
+        return [c.get_attribute("data-source") for c in self.page.query_selector_all("section.card")]
+
+    def notes(self, kind: str = "degraded") -> list[str]:
+        return [n.inner_text() for n in self.page.query_selector_all(f".note.{kind}")]
+
+    def unexpected_errors(self, allowed_missing: tuple[str, ...] = ()) -> list[tuple[str, str]]:
+        """Console errors other than the browser's own 404 line for a file a test removed on purpose."""
+        return [
+            (text, url)
+            for text, url in self.errors
+            if not (text.startswith("Failed to load resource") and url.rsplit("/", 1)[-1] in allowed_missing)
+        ]
+
+    def screenshot(self, name: str) -> None:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        self.page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+    def close(self) -> None:
+        self.context.close()
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def dashboard(browser, built_app):
+    opened: list[Dashboard] = []
+
+    def make(data: Path, app: Path | None = None, width: int = 1100, **extra: Path) -> Dashboard:
+        board = Dashboard(browser, {"": app or built_app, "assets/data": data, **extra}, width)
+        opened.append(board)
+        return board
+
+    yield make
+    for board in opened:
+        board.close()
+
+
+def copy_fixture(tmp_path: Path, name: str = "full") -> Path:
+    target = tmp_path / name
+    shutil.copytree(FIXTURES / name, target)
+    return target
+
+
+# ---------------------------------------------------------------- every view, JSON mode and CSV mode
+
+
+@pytest.mark.parametrize("view", VIEWS)
+def test_each_view_in_json_mode_reads_the_bridge_files(dashboard, view):
+    board = dashboard(FIXTURES / "full")
+    page = board.open(VIEWS[view], view=view)
+    assert board.sources() == SOURCES[view][0]
+    assert board.notes() == []
+    assert page.query_selector_all("canvas"), "every view draws at least one chart"
+    assert board.unexpected_errors() == []
+    board.screenshot(f"json-{view}")
+
+
+@pytest.mark.parametrize("view", VIEWS)
+def test_each_view_in_csv_mode_reads_only_the_csvs(dashboard, view):
+    board = dashboard(FIXTURES / "full")
+    page = board.open(VIEWS[view], query="?bridge=0", view=view)
+    assert board.sources() == SOURCES[view][1]
+    assert board.notes() == []
+    assert any("CSV mode" in n for n in board.notes("info"))
+    assert page.query_selector_all("canvas")
+    assert board.unexpected_errors() == []
+    board.screenshot(f"csv-{view}")
+
+
+def test_home_json_mode_shows_movement_highlights_and_data_health(dashboard):
+    board = dashboard(FIXTURES / "full")
+    page = board.open("#/", view="home")
+    rows = [r.inner_text().split("\t") for r in page.query_selector_all("section.card:first-of-type tbody tr")]
+    ranking = [r for r in rows if len(r) == 9]
+    assert [r[1] for r in ranking] == ["Python", "TypeScript", "JavaScript", "Rust", "Go", "Kotlin"]
+    assert ranking[3][7] == "▲ 1" and ranking[4][7] == "▼ 1" and ranking[5][7] == "new"
+    assert "Compared (UTC): 2026-11-16 → 2026-11-23" in page.inner_text("main")
+    assert len(page.query_selector_all(".highlights li")) == 3
+    health = page.inner_text("section.health")
+    for text in ("pass", "3/3: GitHub, Stack Overflow, Reddit", "GitHub 0.40", "Stack Overflow 0.35", "Reddit 0.25"):
+        assert text in health
+
+
+def test_csv_mode_ranking_has_no_movement(dashboard):
+    board = dashboard(FIXTURES / "full")
+    page = board.open("#/", query="?bridge=0", view="home")
+    assert "From the CSV: no week-over-week movement." in page.inner_text("main")
+
+
+def test_the_technology_page_charts_its_score_history(dashboard):
+    board = dashboard(FIXTURES / "full")
+    page = board.open("#/trends/typescript", view="technology")
+    assert page.inner_text("h1") == "TypeScript"
+    history = page.query_selector_all("details table tbody tr")
+    assert [r.query_selector("td").text_content() for r in history] == ["2026-11-16", "2026-11-23"]
+
+
+def test_a_ranking_link_opens_the_technology_page_from_the_keyboard(dashboard):
+    board = dashboard(FIXTURES / "full")
+    page = board.open("#/", view="home")
+    page.focus("a[href='#/trends/rust']")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("body[data-state=ready][data-view=technology]")
+    assert page.inner_text("h1") == "Rust"
+    assert page.evaluate("document.activeElement.tagName") == "H1"
+
+
+# ---------------------------------------------------------------- the flag: config.json default, URL override
+
+
+def test_the_config_default_off_is_overridden_by_bridge_1(dashboard, built_app, tmp_path):
+    app = tmp_path / "app"
+    shutil.copytree(built_app, app)
+    (app / "config.json").write_text(json.dumps({"bridge": False}))
+    board = dashboard(FIXTURES / "full", app=app)
+    board.open("#/reddit", view="reddit")
+    assert board.sources() == SOURCES["reddit"][1]
+    assert any("config.json" in n for n in board.notes("info"))
+    board.open("#/reddit", query="?bridge=1", view="reddit")
+    assert board.sources() == SOURCES["reddit"][0]
+    assert board.unexpected_errors() == []
+
+
+# ---------------------------------------------------------------- fallbacks: each way a bridge file can fail
+
+
+def break_file(folder: Path, name: str, how: str) -> None:
+    path = folder / name
+    if how == "missing":
+        path.unlink()
+    elif how == "malformed":
+        path.write_text(path.read_text(encoding="utf-8")[:-40], encoding="utf-8")
+    elif how == "oversized":
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        doc["padding"] = "x" * (2 * 1024 * 1024)
+        path.write_text(json.dumps(doc), encoding="utf-8")
+    elif how == "array-root":
+        path.write_text("[]", encoding="utf-8")
+    elif how == "wrong-shape":
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        doc[GATE_KEY[name]] = {} if name == "github_lenguajes_public.json" else []
+        if name == "github_lenguajes_public.json":
+            doc["summary"] = "not an object"
+        path.write_text(json.dumps(doc), encoding="utf-8")
+    elif how == "html":
+        path.write_text("<!doctype html><html><body>not found</body></html>", encoding="utf-8")
+
+
+REASONS = {
+    "missing": "missing (HTTP 404)",
+    "malformed": "malformed JSON",
+    "oversized": "oversized",
+    "array-root": "the root is not an object",
+    "wrong-shape": "wrong shape",
+    "html": "malformed JSON",
+}
+
+
+@pytest.mark.parametrize("how", list(REASONS))
+@pytest.mark.parametrize("name", ["trend_score_history.json", "so_volumen_history.json"])
+def test_each_failure_falls_back_to_the_csv_with_a_degraded_note(dashboard, tmp_path, name, how):
+    data = copy_fixture(tmp_path)
+    break_file(data, name, how)
+    view, instead = BRIDGE_FALLBACK[name]
+    board = dashboard(data)
+    page = board.open(VIEWS[view], view=view)
+    notes = board.notes()
+    assert len(notes) == 1 and name in notes[0] and REASONS[how] in notes[0] and instead in notes[0], notes
+    assert instead in board.sources()
+    assert page.query_selector_all("canvas")
+    assert board.unexpected_errors(allowed_missing=(name,) if how == "missing" else ()) == []
+    if name == "so_volumen_history.json":
+        board.screenshot(f"fallback-{how}")
+
+
+@pytest.mark.parametrize("name", list(BRIDGE_FALLBACK))
+def test_every_bridge_file_of_the_wrong_shape_falls_back(dashboard, tmp_path, name):
+    data = copy_fixture(tmp_path)
+    break_file(data, name, "wrong-shape")
+    view, instead = BRIDGE_FALLBACK[name]
+    board = dashboard(data)
+    board.open(VIEWS[view], view=view)
+    notes = board.notes()
+    assert len(notes) == 1 and name in notes[0] and "wrong shape" in notes[0] and instead in notes[0], notes
+    assert board.unexpected_errors() == []
+
+
+def test_a_missing_csv_behind_a_failed_bridge_leaves_a_message_not_a_blank_page(dashboard, tmp_path):
+    data = copy_fixture(tmp_path)
+    break_file(data, "trend_score_history.json", "missing")
+    (data / "trend_score.csv").unlink()
+    board = dashboard(data)
+    page = board.open("#/", view="home")
+    assert "neither trend_score_history.json nor trend_score.csv is usable" in page.inner_text("main")
+    assert len(board.notes()) == 2
+    assert page.query_selector_all(".highlights li"), "the rest of the view still renders"
+    assert board.unexpected_errors(allowed_missing=("trend_score_history.json", "trend_score.csv")) == []
+    board.screenshot("fallback-nothing-left")
+
+
+def test_a_folder_without_any_data_explains_itself(dashboard, tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    board = dashboard(empty)
+    for view, route in VIEWS.items():
+        page = board.open(route, view=view)
+        assert page.inner_text("h1")
+        assert board.notes(), view
+    assert all(text.startswith("Failed to load resource") for text, _ in board.errors)
+
+
+def test_todays_demo_output_degrades_gracefully(dashboard, tmp_path):
+    """The V2 demo as published today: no bridge JSON, three CSVs short, the internal run manifest."""
+    data = copy_fixture(tmp_path, "csv_only")
+    for name in ("github_commits_frameworks.csv", "github_correlacion.csv", "interseccion_github_reddit.csv"):
+        (data / name).unlink()
+    internal = {
+        "run_id": "7d40b79d-f5e3-4ee9-a9bd-c76f4a8eef66",
+        "run_date": "2026-11-23",
+        "generated_at_utc": "2026-11-23T06:00:00Z",
+        "quality_gate_status": "pass",
+        "published": True,
+        "source_window_start_utc": "2025-11-23T00:00:00Z",
+        "source_window_end_utc": "2026-11-23T00:00:00Z",
+        "degradation": {
+            "available": ["github", "stackoverflow"],
+            "weights": {"github": 0.5333, "stackoverflow": 0.4667, "reddit": 0},
+        },
+        "datasets": [{"dataset_logical_name": "trend_score", "latest_path": "latest/trend_score.csv"}],
+    }
+    (data / "run_manifest.json").write_text(json.dumps(internal))
+    board = dashboard(data)
+    for view, route in VIEWS.items():
+        page = board.open(route, view=view)
+        assert page.inner_text("h1")
+        assert all(n.startswith("Degraded: ") for n in board.notes())
+    page = board.open("#/", view="home")
+    health = page.inner_text("section.health")
+    assert "run 7d40b79d-f5e3-4ee9-a9bd-c76f4a8eef66" in health
+    assert "2/3: GitHub, Stack Overflow" in health and "GitHub 0.53" in health and "recorded by the run" in health
+    assert [e for e in board.errors if not e[0].startswith("Failed to load resource")] == []
+    board.screenshot("todays-demo-home")
+
+
+# ---------------------------------------------------------------- ?data=<folder>
+
+
+def test_data_parameter_reads_another_published_folder(dashboard):
+    board = dashboard(FIXTURES / "full", alt=FIXTURES / "csv_only")
+    board.open("#/stackoverflow", query="?data=alt/", view="stackoverflow")
+    assert board.sources() == SOURCES["stackoverflow"][1]
+    assert all("/alt/" in url for _, url in board.errors)
+
+
+@pytest.mark.parametrize("value", ["https://example.org/", "//example.org/x/", "/etc/", "../demo/site/", "a/../../b"])
+def test_data_parameter_other_than_a_relative_folder_is_refused(dashboard, value):
+    board = dashboard(FIXTURES / "full")
+    page = board.open("#/", query=f"?data={value}", view="home")
+    notes = board.notes()
+    assert len(notes) == 1 and "?data=" in notes[0] and "not a relative folder path" in notes[0]
+    assert board.sources() == SOURCES["home"][0], "the default folder is read instead"
+    assert page.evaluate("performance.getEntriesByType('resource').every(e => e.name.startsWith(location.origin))")
+
+
+# ---------------------------------------------------------------- accessibility and layout
+
+
+@pytest.mark.parametrize("view", VIEWS)
+def test_phone_layout_has_no_sideways_scroll(dashboard, view):
+    board = dashboard(FIXTURES / "full", width=390)
+    page = board.open(VIEWS[view], view=view)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert board.unexpected_errors() == []
+    board.screenshot(f"phone-{view}")
+
+
+def test_every_chart_has_a_text_alternative(dashboard):
+    board = dashboard(FIXTURES / "full")
+    for view, route in VIEWS.items():
+        page = board.open(route, view=view)
+        charts = page.evaluate(
+            """() => [...document.querySelectorAll('canvas')].map(c => ({
+                role: c.getAttribute('role'), label: c.getAttribute('aria-label') || '',
+                rows: c.closest('.chart').nextElementSibling.querySelectorAll('tbody tr').length}))"""
+        )
+        assert charts, view
+        for chart in charts:
+            assert chart["role"] == "img" and len(chart["label"]) > 10 and chart["rows"] > 0, (view, chart)
+
+
+def test_charts_have_axes_titles_and_show_tooltips(dashboard):
+    board = dashboard(FIXTURES / "full")
+    page = board.open("#/stackoverflow", view="stackoverflow")
+    titles = page.evaluate(
+        "() => [...document.querySelectorAll('canvas')].map(c => Object.values(Chart.getChart(c).options.scales)"
+        ".map(s => s.title && s.title.display ? s.title.text : null).filter(Boolean))"
+    )
+    assert all(t for t in titles), titles
+    canvas = page.query_selector("canvas")
+    box = canvas.bounding_box()
+    for dx in range(40, int(box["width"]) - 10, 25):
+        page.mouse.move(box["x"] + dx, box["y"] + 30)
+        if page.evaluate("(c) => Chart.getChart(c).tooltip.getActiveElements().length", canvas):
+            break
+    assert page.evaluate("(c) => Chart.getChart(c).tooltip.getActiveElements().length", canvas) > 0
+
+
+def test_keyboard_reaches_the_views_through_the_navigation(dashboard):
+    board = dashboard(FIXTURES / "full")
+    page = board.open("#/", view="home")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.className") == "skip"
+    for name in ("Home", "GitHub", "Stack Overflow"):
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.textContent") == name
+    page.keyboard.press("Enter")
+    page.wait_for_selector("body[data-state=ready][data-view=stackoverflow]")
+    assert page.evaluate("document.querySelector('nav a[aria-current=page]').textContent") == "Stack Overflow"
+
+
+CONTRAST = """() => {
+  const lum = (rgb) => {
+    const [r, g, b] = rgb.match(/\\d+(\\.\\d+)?/g).slice(0, 3).map(Number).map((v) => {
+      const c = v / 255; return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4; });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  const bg = (el) => {
+    for (let e = el; e; e = e.parentElement) {
+      const c = getComputedStyle(e).backgroundColor;
+      if (c && !c.startsWith('rgba(0, 0, 0, 0)') && c !== 'transparent') return c;
+    }
+    return 'rgb(255, 255, 255)';
+  };
+  const out = [];
+  for (const el of document.querySelectorAll('body *')) {
+    if (!['SCRIPT', 'STYLE', 'CANVAS'].includes(el.tagName) && [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim())
+        && el.getClientRects().length) {
+      const [a, b] = [lum(getComputedStyle(el).color), lum(bg(el))];
+      out.push([el.tagName + '.' + el.className, (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05)]);
+    }
+  }
+  return out;
+}"""
+
+
+@pytest.mark.parametrize("query", ["", "?bridge=0"])
+def test_all_visible_text_meets_wcag_aa_contrast(dashboard, tmp_path, query):
+    data = copy_fixture(tmp_path)
+    break_file(data, "so_volumen_history.json", "malformed")  # a degraded note is on screen too
+    board = dashboard(data)
+    for view, route in VIEWS.items():
+        page = board.open(route, query=query, view=view)
+        low = [(what, round(ratio, 2)) for what, ratio in page.evaluate(CONTRAST) if ratio < 4.5]
+        assert low == [], (view, low)
