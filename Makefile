@@ -58,7 +58,7 @@ MANIFEST := $(DATOS)/metadata/run_manifest.json
 # Settings that change outputs are files under $(WORK)/settings/, rewritten only when their value changes,
 # so Make rebuilds exactly what a changed setting affects (and a no-op rerun touches nothing).
 SETTINGS := $(WORK)/settings
-NO_SETTINGS_GOALS := help test lint lock contract-check docs recorded demo replay compact bench equivalence serve gate \
+NO_SETTINGS_GOALS := help test lint lock contract-check docs recorded demo replay compact bench equivalence serve gate dashboard \
   $(if $(INPUT_DIR),trend-score)
 ifneq ($(filter-out $(NO_SETTINGS_GOALS),$(or $(MAKECMDGOALS),help)),)
 $(foreach v,RUN_DATE HISTORY_WRITES LEGACY_V1_COPIES AS_OF TREND_WEIGHTS,$(shell mkdir -p $(SETTINGS) && \

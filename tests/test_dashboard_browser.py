@@ -488,3 +488,19 @@ def test_all_visible_text_meets_wcag_aa_contrast(dashboard, tmp_path, query):
         page = board.open(route, query=query, view=view)
         low = [(what, round(ratio, 2)) for what, ratio in page.evaluate(CONTRAST) if ratio < 4.5]
         assert low == [], (view, low)
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [("lenguaje,preguntas_nuevas_2025\n", "empty (header only)"), ("<html>hi</html>", "an HTML page")],
+)
+def test_an_unusable_csv_is_named_in_csv_mode(dashboard, tmp_path, content, reason):
+    data = copy_fixture(tmp_path)
+    (data / "so_volumen_preguntas.csv").write_text(content, encoding="utf-8")
+    board = dashboard(data)
+    page = board.open("#/stackoverflow", query="?bridge=0", view="stackoverflow")
+    notes = board.notes()
+    assert len(notes) == 1 and "so_volumen_preguntas.csv" in notes[0] and reason in notes[0], notes
+    assert "No question volume data." in page.inner_text("main")
+    assert len(page.query_selector_all("canvas")) == 2, "the other two cards still chart"
+    assert board.unexpected_errors() == []
