@@ -24,20 +24,37 @@ export function bridgeFlag(search, configDefault) {
   return { on: configDefault !== false, from: "config.json" };
 }
 
-async function fetchBytes(url) {
-  let response;
+const TIMEOUT_MS = 15000; // per attempt, as the existing dashboard
+const RETRY_WAITS_MS = [300, 900]; // at most 3 attempts, only for timeouts, network errors and HTTP 5xx
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function fetchOnce(url) {
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), TIMEOUT_MS);
   try {
-    response = await fetch(url, { cache: "no-store" });
+    const response = await fetch(url, { cache: "no-store", signal: abort.signal });
+    if (!response.ok) return { error: `missing (HTTP ${response.status})`, retry: response.status >= 500 };
+    const declared = Number(response.headers.get("Content-Length") || "0");
+    if (declared > MAX_JSON_BYTES && url.endsWith(".json")) {
+      abort.abort();
+      return { error: `oversized (${declared} bytes, limit ${MAX_JSON_BYTES})` };
+    }
+    return { bytes: new Uint8Array(await response.arrayBuffer()) };
   } catch {
-    return { error: "not reachable" };
+    return { error: abort.signal.aborted ? `no answer within ${TIMEOUT_MS / 1000} s` : "not reachable", retry: true };
+  } finally {
+    clearTimeout(timer);
   }
-  if (!response.ok) return { error: `missing (HTTP ${response.status})` };
-  const declared = Number(response.headers.get("Content-Length") || "0");
-  if (declared > MAX_JSON_BYTES && url.endsWith(".json")) {
-    return { error: `oversized (${declared} bytes, limit ${MAX_JSON_BYTES})` };
+}
+
+async function fetchBytes(url) {
+  let got = await fetchOnce(url);
+  for (const wait of RETRY_WAITS_MS) {
+    if (!got.retry) break;
+    await sleep(wait);
+    got = await fetchOnce(url);
   }
-  const bytes = new Uint8Array(await response.arrayBuffer());
-  return { bytes, type: response.headers.get("Content-Type") || "" };
+  return got;
 }
 
 function decode(bytes) {

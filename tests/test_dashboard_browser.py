@@ -504,3 +504,37 @@ def test_an_unusable_csv_is_named_in_csv_mode(dashboard, tmp_path, content, reas
     assert "No question volume data." in page.inner_text("main")
     assert len(page.query_selector_all("canvas")) == 2, "the other two cards still chart"
     assert board.unexpected_errors() == []
+
+
+@pytest.mark.parametrize("failures", [1, 3])
+def test_a_server_error_is_retried_before_falling_back(dashboard, failures):
+    """HTTP 5xx is retried (3 attempts at most); a 404 never is. The 503s are injected at the browser's network layer."""
+    board = dashboard(FIXTURES / "full")
+    name = "so_volumen_history.json"
+    hits = []
+
+    def flaky(route):
+        hits.append(route.request.url)
+        if len(hits) <= failures:
+            route.fulfill(status=503, body="busy")
+        else:
+            route.continue_()
+
+    board.page.route(f"**/{name}", flaky)
+    board.open("#/stackoverflow", view="stackoverflow")
+    if failures == 1:
+        assert len(hits) == 2 and board.notes() == []
+        assert board.sources()[0] == name
+    else:
+        assert len(hits) == 3
+        assert board.notes() == [f"Degraded: {name} missing (HTTP 503) — showing so_volumen_preguntas.csv instead."]
+    assert board.unexpected_errors(allowed_missing=(name,)) == []
+
+
+def test_a_missing_file_is_not_retried(dashboard, tmp_path):
+    data = copy_fixture(tmp_path)
+    break_file(data, "so_volumen_history.json", "missing")
+    board = dashboard(data)
+    board.open("#/stackoverflow", view="stackoverflow")
+    requested = board.page.evaluate("performance.getEntriesByType('resource').map(e => e.name)")
+    assert sum(url.endswith("/so_volumen_history.json") for url in requested) == 1
