@@ -94,7 +94,8 @@ GATE_KEY = {
 @pytest.fixture(scope="session")
 def built_app() -> Path:
     """The app as `make serve` serves it; built (npm ci + vendoring) by the same make target."""
-    run = subprocess.run(["make", "-s", "dashboard"], cwd=ROOT, capture_output=True, text=True)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MAKE")}  # not the outer make's jobserver/flags
+    run = subprocess.run(["make", "-s", "dashboard"], cwd=ROOT, env=env, capture_output=True, text=True)
     assert run.returncode == 0, f"make dashboard failed:\n{run.stdout}\n{run.stderr}"
     assert (BUILD / "vendor" / "chart.umd.min.js").is_file()
     return BUILD

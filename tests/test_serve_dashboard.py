@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -147,3 +148,64 @@ def test_fixture_folders_stay_inside_the_contract(folder):
 def test_the_bridge_default_lives_with_the_app_not_in_the_data_folder():
     config = json.loads((Path(__file__).parents[1] / "frontend" / "config.json").read_text())
     assert config == {"bridge": True}
+
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def make_env() -> dict[str, str]:
+    import os
+
+    return {k: v for k, v in os.environ.items() if not k.startswith("MAKE")}
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_make_serve_prints_the_url_and_serves_the_published_folder(tmp_path):
+    import os
+    import signal
+    import subprocess
+
+    publish = tmp_path / "site"
+    shutil.copytree(FIXTURES / "csv_only", publish)
+    port = free_port()
+    proc = subprocess.Popen(
+        ["make", "-s", "serve", f"PORT={port}", f"PUBLISH_DIR={publish}"],
+        cwd=ROOT,
+        env=make_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # its own process group, so the test stops make and the server it started
+    )
+    try:
+        line = proc.stdout.readline()
+        assert line.startswith(f"dashboard: http://127.0.0.1:{port}/  data: {publish}"), line + proc.stderr.read()
+        status, _, body = get(f"http://127.0.0.1:{port}/")
+        assert status == 200 and b"app.js" in body
+        assert get(f"http://127.0.0.1:{port}/vendor/chart.umd.min.js")[0] == 200
+        assert (
+            get(f"http://127.0.0.1:{port}/assets/data/trend_score.csv")[2] == (publish / "trend_score.csv").read_bytes()
+        )
+        assert get(f"http://127.0.0.1:{port}/Makefile")[0] == 404
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=10)
+
+
+@pytest.mark.parametrize("port", ["80a", "1;touch pwned", "$(touch pwned)", ""])
+def test_make_serve_refuses_a_port_that_is_not_digits_before_running_anything(port):
+    import subprocess
+
+    run = subprocess.run(
+        ["make", "-s", "serve", f"PORT={port}"], cwd=ROOT, env=make_env(), capture_output=True, text=True
+    )
+    assert run.returncode != 0
+    assert "PORT must be a number from 1024 to 65535" in run.stderr
+    assert not (ROOT / "pwned").exists()
