@@ -115,10 +115,11 @@ compact: $(VENV_STAMP) ## monthly: apply each dataset's retention class to its h
 test: $(VENV_STAMP) ## run the offline test suite (pytest)
 	$(PY) -m pytest
 
-lint: $(VENV_STAMP) ## ruff (Python) and sqlfluff (DuckDB SQL)
+lint: $(VENV_STAMP) ## ruff (Python), sqlfluff (DuckDB SQL), node --check (dashboard JavaScript)
 	$(VENV)/bin/ruff check scripts tests
 	$(VENV)/bin/ruff format --check scripts tests
 	$(VENV)/bin/sqlfluff lint sql
+	node --check frontend/app.js && node --check frontend/data.js
 
 equivalence: $(VENV_STAMP) ## V1 oracle vs V2 engine on the baseline cases (or INPUT_DIR=), V1 thresholds enforced
 	$(PY) scripts/equivalence.py $(if $(INPUT_DIR),--input-dir "$(INPUT_DIR)")

@@ -196,7 +196,7 @@ function healthBadge(view, m) {
 
 // ---------------------------------------------------------------- home
 
-function csvRanking(rows) {
+function csvRanking(rows, limit = 15) {
   return rows
     .filter((r) => r.tecnologia)
     .map((r) => {
@@ -205,7 +205,7 @@ function csvRanking(rows) {
       return item;
     })
     .sort((a, b) => (a.ranking ?? 1e9) - (b.ranking ?? 1e9))
-    .slice(0, 15);
+    .slice(0, limit);
 }
 
 function movement(item, hasPrevious) {
@@ -339,6 +339,16 @@ async function highlights(view, m) {
   card.append(el("dl", { class: "kpis" }, kpis.flatMap(([k, v]) => [el("dt", { text: k }), el("dd", { text: v > 0 ? fmtInt(v) : "--" })])));
 }
 
+// "Compared (UTC): previous → latest" from a bridge file's snapshot dates (nothing for a CSV).
+function compared(card, doc) {
+  const latest = doc?.latest_snapshot_date || doc?.snapshot_date;
+  if (!latest) return;
+  const prev = doc.previous_snapshot_date;
+  card.append(el("p", { class: "sub", text: prev ? `Compared (UTC): ${prev} → ${latest}` : `Snapshot (UTC): ${latest}` }));
+}
+
+const insight = (card, text) => text && card.append(el("p", { class: "insight", text }));
+
 // ---------------------------------------------------------------- GitHub
 
 function barChart(view, card, { label, labels, values, axis, caption, headers, rows, color = PALETTE[0], horizontal = true }) {
@@ -423,10 +433,7 @@ async function github(view) {
   }
   frameworks = frameworks.filter((r) => r.framework);
   const fwCard = view.card("Framework activity (official repositories)", fwJson ? "github_frameworks_history.json" : fwCsv ? "github_commits_frameworks.csv" : null);
-  if (fwJson?.latest_snapshot_date) {
-    const prev = fwJson.previous_snapshot_date;
-    fwCard.append(el("p", { class: "sub", text: prev ? `Compared (UTC): ${prev} → ${fwJson.latest_snapshot_date}` : `Snapshot (UTC): ${fwJson.latest_snapshot_date}` }));
-  }
+  compared(fwCard, fwJson);
   if (!frameworks.length) view.empty(fwCard, "No framework data.");
   else {
     const offered = METRICS.filter(([k]) => frameworks.some((r) => int(r[k]) !== null));
@@ -511,8 +518,11 @@ async function stackoverflow(view) {
     : (vol.csv || []).map((r) => ({ tag: r.lenguaje, q: int(r.preguntas_nuevas_2025) ?? 0, delta: null }));
   tags = tags.filter((r) => r.tag).sort((a, b) => b.q - a.q);
   const total = tags.reduce((a, r) => a + r.q, 0);
+  compared(volCard, vol.json);
+  const volLeader = obj(vol.json?.summary?.leader) ? { tag: vol.json.summary.leader.lenguaje, q: int(vol.json.summary.leader.preguntas) } : tags[0];
   if (!tags.length) view.empty(volCard, "No question volume data.");
-  else
+  else {
+    insight(volCard, volLeader && `${volLeader.tag} has the most new questions: ${fmtInt(volLeader.q)} of ${fmtInt(total)}.`);
     barChart(view, volCard, {
       label: "New Stack Overflow questions per language tag in the 365-day window",
       labels: tags.map((r) => r.tag),
@@ -523,6 +533,7 @@ async function stackoverflow(view) {
       headers: ["tag", "questions", "share %", "Δ vs previous week"],
       rows: tags.map((r) => [r.tag, fmtInt(r.q), fmt(total ? (r.q / total) * 100 : 0), signed(r.delta, 0)]),
     });
+  }
 
   const acc = await bridgeOrCsv(view, "so_aceptacion_history.json", "so_tasa_aceptacion.csv");
   const accCard = view.card("Accepted-answer rate per framework tag", acc.source);
@@ -530,8 +541,16 @@ async function stackoverflow(view) {
     .map((r) => ({ tag: r.tecnologia, total: int(r.total_preguntas) ?? 0, accepted: int(r.respuestas_aceptadas) ?? 0, rate: num(r.tasa_aceptacion_pct) ?? 0, sample: r.sample_bucket || "low (CSV)" }))
     .filter((r) => r.tag)
     .sort((a, b) => b.rate - a.rate);
+  compared(accCard, acc.json);
+  const conf = obj(acc.json?.summary?.confidence_leader);
   if (!rates.length) view.empty(accCard, "No acceptance data.");
-  else
+  else {
+    insight(
+      accCard,
+      conf
+        ? `Most reliable rate (Wilson lower bound): ${conf.tecnologia}, ${fmt(num(conf.tasa_aceptacion_pct))} % of ${fmtInt(int(conf.total_preguntas))} questions.`
+        : `Highest rate: ${rates[0].tag}, ${fmt(rates[0].rate)} % of ${fmtInt(rates[0].total)} questions.`,
+    );
     barChart(view, accCard, {
       label: "Share of questions with an accepted answer, per framework tag",
       labels: rates.map((r) => r.tag),
@@ -542,6 +561,7 @@ async function stackoverflow(view) {
       headers: ["tag", "questions", "accepted", "rate %", "sample"],
       rows: rates.map((r) => [r.tag, fmtInt(r.total), fmtInt(r.accepted), fmt(r.rate), r.sample]),
     });
+  }
 
   const mon = await bridgeOrCsv(view, "so_tendencias_history.json", "so_tendencias_mensuales.csv");
   const monCard = view.card("Monthly questions", mon.source);
@@ -594,7 +614,9 @@ async function reddit(view) {
     }))
     .filter((r) => r.name);
   if (!fws.length) view.empty(senCard, "No sentiment data.");
-  else
+  else {
+    const best = [...fws].sort((a, b) => b.pos - a.pos || b.total - a.total)[0];
+    insight(senCard, `Most positive: ${best.name}, ${fmt(best.pos)} % of ${fmtInt(best.total)} mentions${best.total < 10 ? " (small sample)" : ""}.`);
     view.chart(senCard, {
       label: "Share of positive, neutral and negative posts per framework",
       height: 50 + fws.length * 30,
@@ -614,6 +636,7 @@ async function reddit(view) {
       headers: ["framework", "mentions", "positive %", "neutral %", "negative %", "sample"],
       rows: fws.map((r) => [r.name, fmtInt(r.total), fmt(r.pos), fmt(r.neu), fmt(r.neg), r.total < 10 ? "small (< 10)" : "ok"]),
     });
+  }
 
   const top = await bridgeOrCsv(view, "reddit_temas_history.json", "reddit_temas_emergentes.csv");
   const topCard = view.card("Emerging topics", top.source);
@@ -621,8 +644,10 @@ async function reddit(view) {
     .map((r) => ({ name: r.tema, n: int(r.menciones) ?? 0, delta: top.json ? int(r.delta_menciones) : null }))
     .filter((r) => r.name)
     .sort((a, b) => b.n - a.n);
+  compared(topCard, top.json);
   if (!topics.length) view.empty(topCard, "No topic data.");
-  else
+  else {
+    insight(topCard, `${topics[0].name} is the top topic: ${fmtInt(topics[0].n)} mentions.`);
     barChart(view, topCard, {
       label: "Posts mentioning each topic",
       labels: topics.map((r) => r.name),
@@ -633,6 +658,7 @@ async function reddit(view) {
       headers: ["topic", "mentions", "Δ vs previous week"],
       rows: topics.map((r) => [r.name, fmtInt(r.n), signed(r.delta, 0)]),
     });
+  }
 
   const inter = await bridgeOrCsv(view, "reddit_interseccion_history.json", "interseccion_github_reddit.csv");
   const interCard = view.card("GitHub rank vs Reddit rank", inter.source);
@@ -640,6 +666,7 @@ async function reddit(view) {
     .map((r) => ({ name: r.tecnologia, kind: r.tipo || "—", gh: int(r.ranking_github), rd: int(r.ranking_reddit) }))
     .filter((r) => r.name);
   const comparable = items.filter((r) => r.gh !== null && r.rd !== null);
+  compared(interCard, inter.json);
   if (!items.length) view.empty(interCard, "No intersection data.");
   else {
     interCard.append(el("p", { class: "insight", text: `${comparable.length} of ${items.length} technologies rank on both sides.` }));
@@ -701,7 +728,7 @@ async function technology(view, rawSlug) {
     }
     if (!history.length) {
       const csv = await csvOnly(view, "trend_score.csv");
-      const row = csv && csvRanking(csv.slice()).find((r) => r.slug === want);
+      const row = csv && csvRanking(csv, Infinity).find((r) => r.slug === want);
       if (row) {
         history = [{ date: "latest", ...row }];
         name = row.tecnologia;

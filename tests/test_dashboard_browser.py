@@ -539,3 +539,39 @@ def test_a_missing_file_is_not_retried(dashboard, tmp_path):
     board.open("#/stackoverflow", view="stackoverflow")
     requested = board.page.evaluate("performance.getEntriesByType('resource').map(e => e.name)")
     assert sum(url.endswith("/so_volumen_history.json") for url in requested) == 1
+
+
+# ---------------------------------------------------------------- the pure helpers of frontend/data.js, in the browser
+
+PURE_CASES = [
+    ("slugify('Next.js')", "next-js"),
+    ("slugify('C#')", "c-sharp"),
+    ("slugify('c++')", "c-plus-plus"),
+    ("slugify('IA/Machine Learning')", "ai-ml"),
+    ("slugify(' Jupyter  Notebook ')", "jupyter-notebook"),
+    ('parseCsvLine(\'a,"b, ""c""",,d\')', ["a", 'b, "c"', "", "d"]),
+    ("parseCsv('\\ufeffx , y\\n\\n1,2\\n3\\n').rows", [{"x": "1", "y": "2"}, {"x": "3", "y": ""}]),
+    ("parseCsv('x,y\\n')", None),
+    ("int('12.0')", None),
+    ("int(' 7 ')", 7),
+    ("num('')", None),
+    ("num('NaN')", None),
+    ("dataFolder('?data=alt').base", "alt/"),
+    ("dataFolder('?data=a/b/').base", "a/b/"),
+    ("dataFolder('?data=javascript:alert(1)').rejected", "javascript:alert(1)"),
+    ("dataFolder('?data=%2F%2Fhost%2Fx').rejected", "//host/x"),
+    ("bridgeFlag('?bridge=0', true).on", False),
+    ("bridgeFlag('?bridge=1', false).on", True),
+    ("bridgeFlag('', false).on", False),
+    ("bridgeFlag('?bridge=maybe', undefined).on", True),
+]
+
+
+def test_pure_helpers(dashboard):
+    board = dashboard(FIXTURES / "full")
+    page = board.open("#/", view="home")
+    for expression, expected in PURE_CASES:
+        got = page.evaluate(
+            f"import('./data.js').then(({{ slugify, parseCsvLine, parseCsv, int, num, dataFolder, bridgeFlag }}) => {expression})"
+        )
+        assert got == expected, expression
