@@ -575,3 +575,47 @@ def test_pure_helpers(dashboard):
             f"import('./data.js').then(({{ slugify, parseCsvLine, parseCsv, int, num, dataFolder, bridgeFlag }}) => {expression})"
         )
         assert got == expected, expression
+
+
+# ---------------------------------------------------------------- the real pipeline output
+
+
+@pytest.fixture(scope="module")
+def demo_site(tmp_path_factory) -> Path:
+    """`make demo` into a temporary demo folder: the site the pipeline publishes today."""
+    folder = tmp_path_factory.mktemp("demo")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MAKE")}
+    run = subprocess.run(
+        ["make", "-s", "demo", f"DEMO_DIR={folder}"], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    return folder / "site"
+
+
+@pytest.mark.parametrize("view", VIEWS)
+def test_the_demo_site_renders_and_only_absent_files_are_noted(dashboard, demo_site, view):
+    """Every degraded note must name a file the pipeline did not publish: a published file that the app refuses fails."""
+    board = dashboard(demo_site)
+    route = VIEWS[view]
+    if view == "technology":
+        first = (demo_site / "trend_score.csv").read_text(encoding="utf-8").splitlines()[1].split(",")[1]
+        route = f"#/trends/{first.lower()}"
+    page = board.open(route, view=view)
+    assert page.inner_text("h1")
+    present = {p.name for p in demo_site.iterdir()}
+    for note in board.notes():
+        named = note.removeprefix("Degraded: ").split(" ", 1)[0]
+        assert named not in present, f"{named} is published but the dashboard refused it: {note}"
+    absent = tuple(n for n in BRIDGE_FALLBACK.keys() | set(SOURCES[view][1]) if n not in present)
+    assert (
+        board.unexpected_errors(
+            allowed_missing=(
+                *absent,
+                "github_commits_frameworks.csv",
+                "github_correlacion.csv",
+                "interseccion_github_reddit.csv",
+            )
+        )
+        == []
+    )
+    board.screenshot(f"demo-{view}")
