@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from serve_dashboard import start
+from test_serve_dashboard import CONTRACT_FILES
 
 pytestmark = pytest.mark.browser
 
@@ -606,16 +607,6 @@ def test_the_demo_site_renders_and_only_absent_files_are_noted(dashboard, demo_s
     for note in board.notes():
         named = note.removeprefix("Degraded: ").split(" ", 1)[0]
         assert named not in present, f"{named} is published but the dashboard refused it: {note}"
-    absent = tuple(n for n in BRIDGE_FALLBACK.keys() | set(SOURCES[view][1]) if n not in present)
-    assert (
-        board.unexpected_errors(
-            allowed_missing=(
-                *absent,
-                "github_commits_frameworks.csv",
-                "github_correlacion.csv",
-                "interseccion_github_reddit.csv",
-            )
-        )
-        == []
-    )
+    absent = tuple(n for n in CONTRACT_FILES if n not in present)
+    assert board.unexpected_errors(allowed_missing=absent) == []
     board.screenshot(f"demo-{view}")
