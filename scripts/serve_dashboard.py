@@ -3,7 +3,8 @@
 Only two trees are reachable: the built app (`build/dashboard/`, made by `make dashboard`) at `/`, and the data
 folder at `/assets/data/` (where the app reads by default). Anything else, the repository included, is a 404.
 The data folder is PUBLISH_DIR when it holds published data, else the demo's site (so `make demo && make serve`
-shows the demo), else PUBLISH_DIR as it is (the app then says there is no data).
+shows the demo), else PUBLISH_DIR as it is (the app then says there is no data). When the demo's site has data and
+is not that folder, it is also served at `/demo/` (open `?data=demo/`).
 
     python scripts/serve_dashboard.py [--port 8000] [--app build/dashboard] [--data DIR] [--mount PREFIX=DIR]
 """
@@ -134,16 +135,21 @@ def main(argv: list[str] | None = None) -> int:
     port = parse_port(str(args.port))
     if not (args.app / "index.html").is_file():
         raise PipelineError(f"serve: {args.app}/index.html does not exist: build the app with `make dashboard`")
-    data = args.data or choose_data_dir(
-        Path(os.environ.get("PUBLISH_DIR", "frontend/assets/data")), Path(os.environ.get("DEMO_DIR", "demo")) / "site"
-    )
-    mounts = {"": args.app, DATA_PREFIX: data, **dict(parse_mount(m) for m in args.mount)}
+    demo_site = Path(os.environ.get("DEMO_DIR", "demo")) / "site"
+    data = args.data or choose_data_dir(Path(os.environ.get("PUBLISH_DIR", "frontend/assets/data")), demo_site)
+    mounts = {"": args.app, DATA_PREFIX: data}
+    if has_data(demo_site) and demo_site.resolve() != data.resolve():
+        mounts["demo"] = demo_site  # the demo stays one click away: ?data=demo/
+    mounts.update(parse_mount(m) for m in args.mount)
     try:
         server = ThreadingHTTPServer((HOST, port), make_handler(mounts, quiet=False))
     except OSError as exc:
         raise PipelineError(f"serve: cannot listen on {HOST}:{port} ({exc.strerror}): choose another PORT=") from exc
     note = "" if has_data(data) else " (no published data there yet: run `make demo` or `make publish`)"
     print(f"dashboard: http://{HOST}:{port}/  data: {data}{note}  (Ctrl-C stops)", flush=True)
+    for prefix, folder in mounts.items():
+        if prefix not in ("", DATA_PREFIX):
+            print(f"  also {folder}: http://{HOST}:{port}/?data={prefix}/", flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -174,9 +174,10 @@ def test_make_serve_prints_the_url_and_serves_the_published_folder(tmp_path):
 
     publish = tmp_path / "site"
     shutil.copytree(FIXTURES / "csv_only", publish)
+    shutil.copytree(FIXTURES / "full", tmp_path / "demo" / "site")
     port = free_port()
     proc = subprocess.Popen(
-        ["make", "-s", "serve", f"PORT={port}", f"PUBLISH_DIR={publish}"],
+        ["make", "-s", "serve", f"PORT={port}", f"PUBLISH_DIR={publish}", f"DEMO_DIR={tmp_path / 'demo'}"],
         cwd=ROOT,
         env=make_env(),
         stdout=subprocess.PIPE,
@@ -187,6 +188,9 @@ def test_make_serve_prints_the_url_and_serves_the_published_folder(tmp_path):
     try:
         line = proc.stdout.readline()
         assert line.startswith(f"dashboard: http://127.0.0.1:{port}/  data: {publish}"), line + proc.stderr.read()
+        also = proc.stdout.readline()
+        assert also.strip() == f"also {tmp_path / 'demo' / 'site'}: http://127.0.0.1:{port}/?data=demo/"
+        assert get(f"http://127.0.0.1:{port}/demo/trend_score_history.json")[0] == 200
         status, _, body = get(f"http://127.0.0.1:{port}/")
         assert status == 200 and b"app.js" in body
         assert get(f"http://127.0.0.1:{port}/vendor/chart.umd.min.js")[0] == 200
