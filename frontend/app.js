@@ -62,8 +62,8 @@ class View {
     return h;
   }
 
-  degraded(file, reason, instead) {
-    const tail = instead ? ` — showing ${instead} instead.` : ".";
+  degraded(file, reason, instead, consequence) {
+    const tail = instead ? ` — showing ${instead} instead.` : consequence ? `: ${consequence}.` : ".";
     this.notes.append(el("p", { class: "note degraded", "data-file": file, role: "status" }, el("strong", { text: "Degraded: " }), `${file} ${reason}${tail}`));
   }
 
@@ -127,7 +127,7 @@ async function csvOnly(view, file) {
 
 async function manifest(view) {
   const got = await loadJson(state.base, "run_manifest.json");
-  if (!got.ok) view.degraded("run_manifest.json", got.reason, "no run details");
+  if (!got.ok) view.degraded("run_manifest.json", got.reason, null, "the run, its period and freshness are unknown");
   return got.ok ? got.doc : null;
 }
 
