@@ -439,11 +439,13 @@ def test_charts_have_axes_titles_and_show_tooltips(dashboard):
     assert all(t for t in titles), titles
     canvas = page.query_selector("canvas")
     box = canvas.bounding_box()
-    for dx in range(40, int(box["width"]) - 10, 25):
-        page.mouse.move(box["x"] + dx, box["y"] + 30)
-        if page.evaluate("(c) => Chart.getChart(c).tooltip.getActiveElements().length", canvas):
-            break
-    assert page.evaluate("(c) => Chart.getChart(c).tooltip.getActiveElements().length", canvas) > 0
+    bar = page.evaluate(
+        "(c) => { const e = Chart.getChart(c).getDatasetMeta(0).data[0]; return {x: e.x, y: e.y}; }", canvas
+    )
+    page.mouse.move(box["x"] + bar["x"] - 5, box["y"] + bar["y"])
+    page.wait_for_function("(c) => Chart.getChart(c).tooltip.getActiveElements().length > 0", arg=canvas)
+    label = page.evaluate("(c) => Chart.getChart(c).tooltip.body.map((b) => b.lines.join(' ')).join(' ')", canvas)
+    assert label == "questions: 4,200"
 
 
 def test_keyboard_reaches_the_views_through_the_navigation(dashboard):
