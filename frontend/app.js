@@ -785,6 +785,15 @@ async function technology(view, rawSlug) {
 
 // ---------------------------------------------------------------- router
 
+// The bridge files each view reads when the flag is on (named in the CSV-mode note).
+const BRIDGE_FILES = {
+  home: ["trend_score_history.json", "home_highlights.json"],
+  github: ["github_lenguajes_public.json", "github_frameworks_history.json", "github_correlacion_history.json"],
+  stackoverflow: ["so_volumen_history.json", "so_aceptacion_history.json", "so_tendencias_history.json"],
+  reddit: ["reddit_sentimiento_public.json", "reddit_temas_history.json", "reddit_interseccion_history.json"],
+  technology: ["technology_profiles.json", "trend_score_history.json"],
+};
+
 const ROUTES = [
   [/^#?\/?$/, "home", home],
   [/^#\/github\/?$/, "github", github],
@@ -801,10 +810,12 @@ async function render() {
   main.replaceChildren();
   const view = new View(main);
   if (state.rejected !== null) view.degraded("?data=", `value "${state.rejected}" is not a relative folder path`, `the default folder ${state.base}`);
-  if (!state.bridge.on) view.info(`CSV mode: bridge JSON is off (${state.bridge.from}). Add ?bridge=1 to use it.`);
   const hash = location.hash || "#/";
   const match = ROUTES.map(([re, name, fn]) => [hash.match(re), name, fn]).find(([m]) => m);
   const [m, name, fn] = match || [null, "missing", null];
+  if (!state.bridge.on && BRIDGE_FILES[name]) {
+    view.info(`CSV mode: bridge JSON is off (${state.bridge.from}), so ${BRIDGE_FILES[name].join(", ")} ${BRIDGE_FILES[name].length > 1 ? "are" : "is"} not read. Add ?bridge=1 to use ${BRIDGE_FILES[name].length > 1 ? "them" : "it"}.`);
+  }
   for (const a of document.querySelectorAll("nav a")) {
     if (a.dataset.route === name) a.setAttribute("aria-current", "page");
     else a.removeAttribute("aria-current");

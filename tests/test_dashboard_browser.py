@@ -199,7 +199,9 @@ def test_each_view_in_csv_mode_reads_only_the_csvs(dashboard, view):
     page = board.open(VIEWS[view], query="?bridge=0", view=view)
     assert board.sources() == SOURCES[view][1]
     assert board.notes() == []
-    assert any("CSV mode" in n for n in board.notes("info"))
+    info = " ".join(board.notes("info"))
+    assert "CSV mode" in info
+    assert all(name in info for name, (shown_on, _) in BRIDGE_FALLBACK.items() if shown_on == view)
     assert page.query_selector_all("canvas")
     assert board.unexpected_errors() == []
     board.screenshot(f"csv-{view}")
