@@ -238,44 +238,65 @@ async function home(view) {
     view.empty(card, got.source ? "No technologies in this ranking." : "No ranking: neither trend_score_history.json nor trend_score.csv is usable.");
   } else {
     const hasPrev = Boolean(got.json && got.json.snapshots.length > 1);
-    const top = items.slice(0, 10);
-    view.chart(card, {
-      label: `Trend score of the top ${top.length} technologies, split into each source's weighted contribution`,
-      height: 40 + top.length * 30,
-      config: {
-        type: "bar",
-        data: {
-          labels: top.map((r) => r.tecnologia),
-          datasets: SOURCES.map((s) => ({
-            label: `${s.name} (× ${fmt(num(weights[s.key]) ?? 0)})`,
-            data: top.map((r) => Number(((num(r[s.score]) ?? 0) * (num(weights[s.key]) ?? 0)).toFixed(2))),
-            backgroundColor: s.color,
-          })),
+    const FILTERS = [
+      ["all", `all (${items.length})`, (xs) => xs],
+      ["top5", "top 5", (xs) => xs.slice(0, 5)],
+      ["multi", "in 2 or more sources", (xs) => xs.filter((r) => (int(r.fuentes) ?? 0) >= 2)],
+    ];
+    const select = el("select", { id: "rank-view", "aria-label": "Ranking view" }, FILTERS.map(([k, name]) => el("option", { value: k, text: name })));
+    card.append(el("label", { for: "rank-view", class: "picker" }, "Show: "), select);
+    const slot = el("div");
+    card.append(slot);
+    const draw = () => {
+      for (const c of state.charts.filter((c) => slot.contains(c.canvas))) c.destroy();
+      state.charts = state.charts.filter((c) => !slot.contains(c.canvas));
+      slot.replaceChildren();
+      const shown = FILTERS.find(([k]) => k === select.value)[2](items);
+      if (!shown.length) {
+        slot.append(el("p", { class: "empty", text: "No technology in this view." }));
+        return;
+      }
+      const top = shown.slice(0, 10);
+      view.chart(slot, {
+        label: `Trend score of the top ${top.length} technologies, split into each source's weighted contribution`,
+        height: 40 + top.length * 30,
+        config: {
+          type: "bar",
+          data: {
+            labels: top.map((r) => r.tecnologia),
+            datasets: SOURCES.map((s) => ({
+              label: `${s.name} (× ${fmt(num(weights[s.key]) ?? 0)})`,
+              data: top.map((r) => Number(((num(r[s.score]) ?? 0) * (num(weights[s.key]) ?? 0)).toFixed(2))),
+              backgroundColor: s.color,
+            })),
+          },
+          options: {
+            indexAxis: "y",
+            scales: { x: { stacked: true, title: { display: true, text: "trend score (weighted contribution per source)" }, min: 0 }, y: { stacked: true } },
+          },
         },
-        options: {
-          indexAxis: "y",
-          scales: { x: { stacked: true, title: { display: true, text: "trend score (weighted contribution per source)" }, min: 0 }, y: { stacked: true } },
-        },
-      },
-      caption: "each source's contribution = weight × sub-score",
-      headers: ["technology", ...SOURCES.map((s) => s.name), "trend score"],
-      rows: top.map((r) => [r.tecnologia, ...SOURCES.map((s) => fmt((num(r[s.score]) ?? 0) * (num(weights[s.key]) ?? 0))), fmt(num(r.trend_score))]),
-    });
-    card.append(
-      table(
-        "Ranking with sub-scores (0–100) and movement since the previous week",
-        ["#", "technology", "trend", "GitHub", "Stack Overflow", "Reddit", "sources", "rank move", "score Δ"],
-        items.map((r) => [
-          String(int(r.ranking) ?? "—"),
-          el("a", { href: `#/trends/${r.slug || slugify(r.tecnologia)}`, text: r.tecnologia }),
-          fmt(num(r.trend_score)),
-          ...SOURCES.map((s) => fmt(num(r[s.score]))),
-          String(int(r.fuentes) ?? 0),
-          movement(r, hasPrev),
-          signed(num(r.delta_score)),
-        ]),
-      ),
-    );
+        caption: "each source's contribution = weight × sub-score",
+        headers: ["technology", ...SOURCES.map((s) => s.name), "trend score"],
+        rows: top.map((r) => [r.tecnologia, ...SOURCES.map((s) => fmt((num(r[s.score]) ?? 0) * (num(weights[s.key]) ?? 0))), fmt(num(r.trend_score))]),
+      });
+      slot.append(
+        table(
+          "Ranking with sub-scores (0–100) and movement since the previous week",
+          ["#", "technology", "trend", "GitHub", "Stack Overflow", "Reddit", "sources", "rank move", "score Δ"],
+          shown.map((r) => [
+            String(int(r.ranking) ?? "—"),
+            el("a", { href: `#/trends/${r.slug || slugify(r.tecnologia)}`, text: r.tecnologia }),
+            fmt(num(r.trend_score)),
+            ...SOURCES.map((s) => fmt(num(r[s.score]))),
+            String(int(r.fuentes) ?? 0),
+            movement(r, hasPrev),
+            signed(num(r.delta_score)),
+          ]),
+        ),
+      );
+    };
+    select.addEventListener("change", draw);
+    draw();
   }
   await highlights(view, m);
   healthBadge(view, m);

@@ -617,3 +617,13 @@ def test_the_demo_site_renders_and_only_absent_files_are_noted(dashboard, demo_s
     absent = tuple(n for n in CONTRACT_FILES if n not in present)
     assert board.unexpected_errors(allowed_missing=absent) == []
     board.screenshot(f"demo-{view}")
+
+
+def test_the_ranking_view_picker_redraws_chart_and_table(dashboard):
+    board = dashboard(FIXTURES / "full")
+    page = board.open("#/", view="home")
+    page.select_option("#rank-view", "top5")
+    labels = page.evaluate("Chart.getChart(document.querySelector('section.card canvas')).data.labels")
+    assert labels == ["Python", "TypeScript", "JavaScript", "Rust", "Go"]
+    assert len(page.query_selector_all("section.card:first-of-type .table-wrap[aria-label^='Ranking'] tbody tr")) == 5
+    assert len(page.query_selector_all("canvas")) == 1, "the old chart is gone, not stacked under the new one"
