@@ -157,7 +157,8 @@ function freshness(updated, days) {
   if (!updated) return "unknown";
   const when = `updated ${updated.toISOString().slice(0, 10)}`;
   if (days < 0) return `${when} (later than this computer's clock)`;
-  return `${when} (${days === 0 ? "today" : `${days} day${days === 1 ? "" : "s"} ago`})`;
+  const age = days === 0 ? "today" : `${days} day${days === 1 ? "" : "s"} ago`;
+  return `${when} (${age}${days > 8 ? "; stale: the weekly run is overdue" : ""})`;
 }
 
 function headerLine(m) {
