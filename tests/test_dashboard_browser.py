@@ -627,3 +627,18 @@ def test_the_ranking_view_picker_redraws_chart_and_table(dashboard):
     assert labels == ["Python", "TypeScript", "JavaScript", "Rust", "Go"]
     assert len(page.query_selector_all("section.card:first-of-type .table-wrap[aria-label^='Ranking'] tbody tr")) == 5
     assert len(page.query_selector_all("canvas")) == 1, "the old chart is gone, not stacked under the new one"
+
+
+@pytest.mark.parametrize(
+    ("now", "expected"),
+    [
+        ("2026-11-24T12:00:00Z", "updated 2026-11-23 (1 day ago)"),
+        ("2026-12-10T00:00:00Z", "updated 2026-11-23 (16 days ago; stale: the weekly run is overdue)"),
+        ("2026-11-01T00:00:00Z", "updated 2026-11-23 (later than this computer's clock)"),
+    ],
+)
+def test_freshness_is_judged_against_the_browser_clock(dashboard, now, expected):
+    board = dashboard(FIXTURES / "full")
+    board.page.clock.set_fixed_time(now)
+    page = board.open("#/", view="home")
+    assert expected in page.inner_text("section.health")
