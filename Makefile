@@ -74,7 +74,7 @@ MANIFEST := $(DATOS)/metadata/run_manifest.json
 # so Make rebuilds exactly what a changed setting affects (and a no-op rerun touches nothing).
 SETTINGS := $(WORK)/settings
 NO_SETTINGS_GOALS := help test lint lock contract-check docs recorded demo replay compact bench equivalence serve gate \
-  cutover-status release-check $(if $(INPUT_DIR),trend-score)
+  dashboard cutover-status release-check $(if $(INPUT_DIR),trend-score)
 ifneq ($(filter-out $(NO_SETTINGS_GOALS),$(or $(MAKECMDGOALS),help)),)
 RECORDED_SETTINGS := RUN_DATE HISTORY_WRITES LEGACY_V1_COPIES AS_OF TREND_WEIGHTS TREND_ENGINE QUALITY_GATE
 $(foreach v,$(RECORDED_SETTINGS),$(shell mkdir -p $(SETTINGS) && \
@@ -83,7 +83,8 @@ endif
 
 # ---------------------------------------------------------------- verbs
 .PHONY: help demo weekly preflight extract-github extract-stackoverflow extract-reddit aggregate trend-score gate
-.PHONY: publish replay compact serve test lint equivalence bench contract-check lock docs recorded
+.PHONY: publish replay compact test lint equivalence bench contract-check lock docs recorded
+.PHONY: dashboard serve
 
 help: ## list the verbs (plain `make` does this)
 	@echo "Technology trend platform. Verbs:"
@@ -129,16 +130,14 @@ replay: $(VENV_STAMP) ## rebuild the latest CSVs a past run published: RUN_ID=<u
 compact: $(VENV_STAMP) ## monthly: apply each dataset's retention class to its history (DRY_RUN=1 only lists)
 	$(PY) scripts/compact.py $(if $(DRY_RUN),--dry-run)
 
-serve: ## serve the dashboard on http://127.0.0.1:8000/frontend/ (the demo's: .../frontend/?data=../demo/site/)
-	$(PYTHON) -m http.server --bind 127.0.0.1 8000
-
 test: $(VENV_STAMP) ## run the offline test suite (pytest)
 	$(PY) -m pytest
 
-lint: $(VENV_STAMP) ## ruff (Python) and sqlfluff (DuckDB SQL)
+lint: $(VENV_STAMP) ## ruff (Python), sqlfluff (DuckDB SQL), node --check (dashboard JavaScript)
 	$(VENV)/bin/ruff check scripts tests
 	$(VENV)/bin/ruff format --check scripts tests
 	$(VENV)/bin/sqlfluff lint sql
+	node --check frontend/app.js && node --check frontend/data.js
 
 equivalence: $(VENV_STAMP) ## V1 oracle vs V2 engine on the baseline cases (or INPUT_DIR=), V1 thresholds enforced
 	$(PY) scripts/equivalence.py $(if $(INPUT_DIR),--input-dir "$(INPUT_DIR)")
@@ -238,3 +237,42 @@ cutover-status: $(VENV_STAMP) ## the cutover verdict from the run records: N wee
 release-check: $(VENV_STAMP) ## do a release checkpoint's criteria hold? TAG=v2.0.0-rc1 ... v2.0.0 (docs/releases.md)
 	$(if $(call one_of,$(TAG),$(RELEASE_TAGS)),,$(error TAG must be one of $(RELEASE_TAGS)))
 	$(PY) scripts/release_check.py --tag $(TAG)
+
+# ---------------------------------------------------------------- web dashboard (frontend/): build and serve
+# The chart library comes from npm (frontend/package-lock.json, `npm ci`) and is vendored into the build output,
+# so the built app in build/dashboard/ works offline. `make serve` serves that build plus one data folder, nothing else.
+PORT ?= 8000
+DASHBOARD_BUILD := build/dashboard
+DASHBOARD_SRC := $(addprefix frontend/,index.html app.js data.js style.css config.json)
+NODE_STAMP := frontend/node_modules/.package-lock.json
+CHART_JS := frontend/node_modules/chart.js/dist/chart.umd.min.js
+ifneq ($(filter serve,$(MAKECMDGOALS)),)
+# PORT reaches the server through the environment only; here it must be digits (the server checks the range).
+_port_rest := $(PORT)
+$(foreach d,0 1 2 3 4 5 6 7 8 9,$(eval _port_rest := $(subst $(d),,$(_port_rest))))
+ifneq ($(_port_rest)$(if $(PORT),,empty),)
+$(error PORT must be a number from 1024 to 65535, e.g. make serve PORT=8080)
+endif
+endif
+
+dashboard: $(DASHBOARD_BUILD)/.built ## build the web dashboard into build/dashboard/ (npm ci for the chart library)
+
+serve: export PORT := $(PORT)
+serve: export PUBLISH_DIR := $(PUBLISH_DIR)
+serve: export DEMO_DIR := $(DEMO_DIR)
+serve: $(DASHBOARD_BUILD)/.built | $(VENV_STAMP) ## serve the dashboard on http://127.0.0.1:$PORT/ (data: PUBLISH_DIR, else the demo's)
+	$(PY) scripts/serve_dashboard.py --app $(DASHBOARD_BUILD)
+
+$(NODE_STAMP): frontend/package.json frontend/package-lock.json
+	cd frontend && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(DASHBOARD_BUILD)/.built: $(DASHBOARD_SRC) $(NODE_STAMP)
+	rm -rf $(DASHBOARD_BUILD).tmp
+	mkdir -p $(DASHBOARD_BUILD).tmp/vendor
+	cp $(DASHBOARD_SRC) $(DASHBOARD_BUILD).tmp/
+	cp $(CHART_JS) $(DASHBOARD_BUILD).tmp/vendor/
+	cp frontend/node_modules/chart.js/LICENSE.md $(DASHBOARD_BUILD).tmp/vendor/chart.js-LICENSE.md
+	touch $(DASHBOARD_BUILD).tmp/.built
+	rm -rf $(DASHBOARD_BUILD)
+	mv $(DASHBOARD_BUILD).tmp $(DASHBOARD_BUILD)
