@@ -64,3 +64,49 @@ def read_snapshot(con, snap: Snapshot):
         f"select * from read_parquet({sql_literal(snap.path)}, hive_partitioning = false) "
         f"where run_id = {sql_literal(snap.run_id)}"
     )
+
+
+def load_snapshots(con, snaps: list[Snapshot], table: str) -> None:
+    """Materialize several snapshots of one dataset as DuckDB temp table `table`, in one Parquet read.
+
+    The table has the snapshots' columns plus `snap_index` (the snapshot's position in `snaps`, 0 = first).
+    Only the rows of the run each snapshot names are kept. A missing file, one whose SHA-256 differs from what
+    its run recorded, or one DuckDB cannot read is a PipelineError naming the dataset, the date and the file.
+    """
+    import duckdb
+
+    from common import quote_ident, sha256_file
+
+    if not snaps:
+        raise ValueError("load_snapshots needs at least one snapshot")
+    for snap in snaps:
+        if not snap.path.is_file():
+            raise PipelineError(
+                f"history: {snap.dataset} snapshot of {snap.date} (run {snap.run_id}): {snap.path} is missing; "
+                "restore it (or remove its run record) before exporting"
+            )
+        if snap.sha256 and sha256_file(snap.path) != snap.sha256:
+            raise PipelineError(
+                f"history: {snap.dataset} snapshot of {snap.date}: {snap.path} differs from what run "
+                f"{snap.run_id} recorded (corrupt or edited); restore it before exporting"
+            )
+    files = ", ".join(sql_literal(str(s.path)) for s in snaps)
+    index = ", ".join(f"({i}, {sql_literal(str(s.path))}, {sql_literal(s.run_id)})" for i, s in enumerate(snaps))
+    try:
+        con.execute(
+            f"create or replace temp table {quote_ident(table)} as "
+            f"select data.* exclude (filename), snaps.snap_index "
+            f"from read_parquet([{files}], hive_partitioning = false, filename = true, union_by_name = true) as data "
+            f"join (values {index}) as snaps(snap_index, file, run) "
+            "on data.filename = snaps.file and data.run_id = snaps.run"
+        )
+    except duckdb.Error as exc:
+        for snap in snaps:  # say which file: read them one at a time (only on this failure path)
+            try:
+                con.sql(f"select count(*) from read_parquet({sql_literal(str(snap.path))})").fetchall()
+            except duckdb.Error as one:
+                raise PipelineError(
+                    f"history: {snap.dataset} snapshot of {snap.date}: {snap.path} is unreadable "
+                    f"({type(one).__name__}); restore it before exporting"
+                ) from None
+        raise PipelineError(f"history: cannot read the {snaps[0].dataset} snapshots ({exc})") from None
