@@ -140,9 +140,14 @@ class Desc:
         return isinstance(other, Desc) and self.value == other.value
 
 
-def render(doc: dict) -> bytes:
-    """V1's JSON form: keys in the order written (the contract's), 2-space indent, UTF-8 unescaped, LF."""
-    return (json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False) + "\n").encode("utf-8")
+def render(doc: dict, mode: str = "compact") -> bytes:
+    """Keys in the order written (the contract's), UTF-8 unescaped, LF. Compact (bundled) files keep V1's 2-space
+    indent; full files are minified (the app accepts both; full files are large and served remotely)."""
+    if mode == "full":
+        text = json.dumps(doc, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    else:
+        text = json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False)
+    return (text + "\n").encode("utf-8")
 
 
 def enabled(env: Mapping[str, str] | None = None) -> bool:
@@ -1317,7 +1322,7 @@ def build(
     docs["home_highlights.json"] = home_highlights(docs, generated)
     if mode == "compact":
         docs = {name: compact(doc, name) for name, doc in docs.items()}
-    return {name: render(docs[name]) for name in BRIDGE_FILES}
+    return {name: render(docs[name], mode) for name in BRIDGE_FILES}
 
 
 # --------------------------------------------------------------------------- the public run manifest
