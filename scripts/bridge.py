@@ -16,7 +16,6 @@ CLI: bridge.py --out DIR [--mode compact|full] [--check] exports the committed h
 from __future__ import annotations
 
 import argparse
-import copy
 import json
 import math
 import os
@@ -92,6 +91,7 @@ SOURCE_NAMES = {"github": "GitHub", "stackoverflow": "StackOverflow", "reddit": 
 SOURCE_CODES = {"github": "GH", "stackoverflow": "SO", "reddit": "RD"}
 SCORE_COLUMNS = {"github": "github_score", "stackoverflow": "so_score", "reddit": "reddit_score"}
 MANIFEST_VERSION = "1.0.0"
+COUNT_ONLY = frozenset({"github_repos"})
 
 
 # --------------------------------------------------------------------------- small pure helpers
@@ -177,9 +177,9 @@ class History:
             dates = [s.date for s in snaps]
             if dates != sorted(dates) or len(set(dates)) != len(dates):
                 raise PipelineError(f"bridge: the {name} snapshots must be oldest first, one per date")
-            history.load_snapshots(con, snaps, f"snap_{name}")
-            counts = con.sql(f"select snap_index, count(*) from snap_{name} group by snap_index").fetchall()
-            self.row_counts[name] = {int(i): int(n) for i, n in counts}
+            # a dataset no document reads rows of (the repository sample) is only counted, not materialized
+            table = None if name in COUNT_ONLY else f"snap_{name}"
+            self.row_counts[name] = history.load_snapshots(con, snaps, table)
 
     def has(self, name: str) -> bool:
         return bool(self.snaps.get(name))
@@ -1242,8 +1242,9 @@ def home_highlights(docs: dict[str, dict], generated: str) -> dict:
 
 
 def compact(doc: dict, file_name: str) -> dict:
-    """The bundled form of a bridge document: the transformations of docs/bridge.md "Compact mode", recursively."""
-    doc = copy.deepcopy(doc)
+    """The bundled form of a bridge document: the transformations of docs/bridge.md "Compact mode", recursively.
+
+    Works in place (the documents of one build are made for it); returns `doc`."""
     tendencias = file_name == "so_tendencias_history.json"
 
     def walk(obj):

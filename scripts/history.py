@@ -66,8 +66,9 @@ def read_snapshot(con, snap: Snapshot):
     )
 
 
-def load_snapshots(con, snaps: list[Snapshot], table: str) -> None:
-    """Materialize several snapshots of one dataset as DuckDB temp table `table`, in one Parquet read.
+def load_snapshots(con, snaps: list[Snapshot], table: str | None) -> dict[int, int]:
+    """Materialize several snapshots of one dataset as DuckDB temp table `table`, in one Parquet read, and
+    return each snapshot's row count by position (`table` None: only count the rows).
 
     The table has the snapshots' columns plus `snap_index` (the snapshot's position in `snaps`, 0 = first).
     Only the rows of the run each snapshot names are kept. A missing file, one whose SHA-256 differs from what
@@ -92,14 +93,19 @@ def load_snapshots(con, snaps: list[Snapshot], table: str) -> None:
             )
     files = ", ".join(sql_literal(str(s.path)) for s in snaps)
     index = ", ".join(f"({i}, {sql_literal(str(s.path))}, {sql_literal(s.run_id)})" for i, s in enumerate(snaps))
+    rows = (
+        f"select data.* exclude (filename), snaps.snap_index "
+        f"from read_parquet([{files}], hive_partitioning = false, filename = true, union_by_name = true) as data "
+        f"join (values {index}) as snaps(snap_index, file, run) "
+        "on data.filename = snaps.file and data.run_id = snaps.run"
+    )
     try:
-        con.execute(
-            f"create or replace temp table {quote_ident(table)} as "
-            f"select data.* exclude (filename), snaps.snap_index "
-            f"from read_parquet([{files}], hive_partitioning = false, filename = true, union_by_name = true) as data "
-            f"join (values {index}) as snaps(snap_index, file, run) "
-            "on data.filename = snaps.file and data.run_id = snaps.run"
-        )
+        if table is None:
+            counts = con.sql(f"select snap_index, count(*) from ({rows}) group by snap_index").fetchall()
+        else:
+            con.execute(f"create or replace temp table {quote_ident(table)} as {rows}")
+            counts = con.sql(f"select snap_index, count(*) from {quote_ident(table)} group by snap_index").fetchall()
+        return {int(i): int(n) for i, n in counts}
     except duckdb.Error as exc:
         for snap in snaps:  # say which file: read them one at a time (only on this failure path)
             try:
