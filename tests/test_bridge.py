@@ -513,3 +513,97 @@ def test_integers_are_integers(full):
         walk(doc, name)
     text = bridge.render(full["trend_score_history.json"])
     assert b'"ranking": 1,' in text and b"NaN" not in text
+
+
+TOP_LEVEL_KEYS = {
+    "history_index.json": ["generated_at_utc", "dataset_count", "datasets"],
+    "trend_score_history.json": ["generated_at_utc", "snapshot_count", "snapshots", "series"],
+    "technology_profiles.json": [
+        "generated_at_utc", "dataset", "source_mode", "latest_snapshot_date", "previous_snapshot_date",
+        "profile_count", "profiles",
+    ],
+    "home_highlights.json": [
+        "generated_at_utc", "dataset", "source_mode", "candidate_count", "dashboard_signals", "highlights",
+    ],
+    "github_lenguajes_public.json": [
+        "generated_at_utc", "dataset", "source_mode", "source_path", "source_updated_at_utc", "language_count",
+        "languages", "summary",
+    ],
+    "github_frameworks_history.json": [
+        "generated_at_utc", "dataset", "scope_label", "source_mode", "snapshot_count", "snapshot_date",
+        "latest_snapshot_date", "previous_snapshot_date", "item_count", "has_historical_comparison",
+        "latest_frameworks", "summary", "snapshots", "series",
+    ],
+    "github_correlacion_history.json": [
+        "generated_at_utc", "dataset", "source_mode", "snapshot_count", "latest_snapshot_date",
+        "previous_snapshot_date", "item_count", "has_historical_comparison", "summary", "latest_items", "snapshots",
+    ],
+    "so_volumen_history.json": [
+        "generated_at_utc", "dataset", "source_mode", "snapshot_count", "latest_snapshot_date",
+        "previous_snapshot_date", "has_historical_comparison", "item_count", "summary", "latest_items", "snapshots",
+    ],
+    "so_tendencias_history.json": [
+        "generated_at_utc", "dataset", "source_mode", "snapshot_count", "months", "series", "summary",
+    ],
+    "reddit_sentimiento_public.json": [
+        "generated_at_utc", "dataset", "source_mode", "source_path", "source_updated_at_utc", "framework_count",
+        "frameworks", "summary",
+    ],
+    "reddit_temas_history.json": [
+        "generated_at_utc", "dataset", "source_mode", "snapshot_count", "latest_snapshot_date",
+        "previous_snapshot_date", "topic_count", "summary", "latest_topics", "snapshots", "series",
+    ],
+    "reddit_interseccion_history.json": [
+        "generated_at_utc", "dataset", "source_mode", "snapshot_count", "latest_snapshot_date",
+        "previous_snapshot_date", "coverage_pct", "comparable_count", "item_count", "latest_items", "summary",
+        "snapshots",
+    ],
+}  # fmt: skip
+TOP_LEVEL_KEYS["so_aceptacion_history.json"] = TOP_LEVEL_KEYS["so_volumen_history.json"]
+FRAMEWORK_ITEM_KEYS = [
+    "framework", "repo", "ranking", "commits_2025", "active_contributors", "merged_prs", "closed_issues",
+    "releases_count", "commits_prev", "delta_commits", "growth_pct", "trend_direction", "active_contributors_prev",
+    "delta_active_contributors", "growth_active_contributors_pct", "merged_prs_prev", "delta_merged_prs",
+    "growth_merged_prs_pct", "closed_issues_prev", "delta_closed_issues", "growth_closed_issues_pct",
+    "releases_count_prev", "delta_releases_count", "growth_releases_count_pct",
+]  # fmt: skip
+PROFILE_KEYS = [
+    "slug", "display_name", "trend_score_actual", "trend_score_prev", "delta_score", "ranking_actual",
+    "ranking_prev", "delta_ranking", "sources_present", "github_summary", "stackoverflow_summary",
+    "reddit_summary", "source_history", "summary_insights",
+]  # fmt: skip
+
+
+def test_key_order_follows_the_contract(full):
+    for name, keys in TOP_LEVEL_KEYS.items():
+        assert list(full[name]) == keys, name
+    assert list(full["github_frameworks_history.json"]["latest_frameworks"][0]) == FRAMEWORK_ITEM_KEYS
+    assert list(full["technology_profiles.json"]["profiles"][0]) == PROFILE_KEYS
+    assert list(full["technology_profiles.json"]["profiles"][0]["summary_insights"]) == [
+        "dominant_source",
+        "coverage",
+        "momentum",
+    ]
+    assert list(full["home_highlights.json"]["highlights"][0]) == [
+        "dashboard", "graph", "signal", "source", "entity", "entity_key", "score", "payload",
+    ]  # fmt: skip
+    assert list(full["home_highlights.json"]["dashboard_signals"]["github"]) == ["graph_1", "graph_2", "graph_3"]
+    assert list(full["so_volumen_history.json"]["snapshots"][0]) == [
+        "date", "path", "source_type", "row_count", "item_count", "total_questions", "items",
+    ]  # fmt: skip
+    assert list(full["reddit_interseccion_history.json"]["snapshots"][0]) == [
+        "date", "path", "source_type", "row_count", "comparable_count", "coverage_pct", "items",
+    ]  # fmt: skip
+    assert list(full["github_correlacion_history.json"]["snapshots"][0]) == [
+        "date", "path", "source_type", "row_count", "item_count", "correlation_value", "items",
+    ]  # fmt: skip
+
+
+def test_missing_files_keep_the_same_keys(tmp_path):
+    datos = tmp_path / "datos"
+    record = write_run(duckdb_connect(), datos, W1, {"trend_score": TREND[W1]})
+    docs = {n: json.loads(b) for n, b in bridge.build(bridge.committed_snapshots(datos), record, "full").items()}
+    for name, keys in TOP_LEVEL_KEYS.items():
+        assert list(docs[name]) == keys, name
+    assert docs["so_aceptacion_history.json"]["source_mode"] == "missing"
+    assert docs["so_aceptacion_history.json"]["summary"]["raw_leader"] is None
