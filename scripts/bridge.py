@@ -725,9 +725,9 @@ def so_volumen_history(h: History, generated: str) -> dict:
     deltas = {}
     if h.has(name):
         h.view("volumen_rows", name)
-        deltas = h.deltas(
-            f"select snap_index, {SO_TAG_KEY} as item_key, preguntas_nuevas_2025::double as preguntas "
-            "from volumen_rows where trim(coalesce(lenguaje, '')) != ''"
+        deltas = h.deltas(  # two spellings of one tag (csharp, c#) are one item
+            f"select snap_index, {SO_TAG_KEY} as item_key, sum(preguntas_nuevas_2025)::double as preguntas "
+            "from volumen_rows where trim(coalesce(lenguaje, '')) != '' group by all"
         )
     per_snap: dict[int, list[dict]] = {}
     for (i, key), metrics in deltas.items():

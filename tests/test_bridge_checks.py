@@ -200,3 +200,13 @@ def test_bridge_export_switch(tmp_path, monkeypatch, capsys):
     assert bridge.main(["--out", str(tmp_path / "out")]) == 0
     assert not (tmp_path / "out").exists()
     assert "export off" in capsys.readouterr().out
+
+
+def test_two_spellings_of_one_tag_are_one_item(tmp_path):
+    datos = tmp_path / "datos"
+    record = write_run(duckdb_connect(), datos, FIRST, {"so_volumen": [("csharp", 10), ("C#", 5), ("cpp", 3)]})
+    doc = json.loads(bridge.build(bridge.committed_snapshots(datos), record, "full")["so_volumen_history.json"])
+    assert [(x["lenguaje"], x["preguntas"], x["share_pct"]) for x in doc["latest_items"]] == [
+        ("c#", 15, 83.33),
+        ("c++", 3, 16.67),
+    ]
