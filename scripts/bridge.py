@@ -284,40 +284,20 @@ def trend_point(row: dict) -> dict:
 
 
 def trend_with_deltas(row: dict, d: dict) -> dict:
+    """A top_10 item: the row's point with its slug and name, and its deltas against the previous snapshot."""
     prev_score = rnd(d["trend_score"]["prev_value"], 2) if "trend_score" in d else None
     prev_rank = num(d["ranking"]["prev_value"]) if "ranking" in d else None
-    score = rnd(row["trend_score"], 2)
+    point = trend_point(row)
     return {
-        "ranking": int(row["ranking"]),
+        "ranking": point.pop("ranking"),
         "tecnologia": row["tecnologia"],
         "slug": row["slug"],
-        **{k: v for k, v in trend_point(row).items() if k != "ranking"},
-        "trend_score": score,
+        **point,
         "score_prev": prev_score,
-        "delta_score": rnd(score - prev_score, 2) if prev_score is not None else None,
+        "delta_score": rnd(point["trend_score"] - prev_score, 2) if prev_score is not None else None,
         "ranking_prev": prev_rank,
-        "delta_ranking": prev_rank - int(row["ranking"]) if prev_rank is not None and row["ranking"] > 0 else None,
+        "delta_ranking": prev_rank - row["ranking"] if prev_rank is not None and row["ranking"] > 0 else None,
     }
-
-
-def _trend_item(row: dict, d: dict) -> dict:
-    item = trend_with_deltas(row, d)
-    order = (
-        "ranking",
-        "tecnologia",
-        "slug",
-        "github_score",
-        "so_score",
-        "reddit_score",
-        "trend_score",
-        "fuentes",
-        "available_source_codes",
-        "score_prev",
-        "delta_score",
-        "ranking_prev",
-        "delta_ranking",
-    )
-    return {k: item[k] for k in order}
 
 
 def trend_score_history(h: History, rows: dict[int, list[dict]], deltas: dict, generated: str) -> dict:
@@ -328,7 +308,7 @@ def trend_score_history(h: History, rows: dict[int, list[dict]], deltas: dict, g
         snapshots.append(
             {
                 **m,
-                "top_10": [_trend_item(r, deltas.get((i, r["slug"]), {})) for r in snap_rows[:10]],
+                "top_10": [trend_with_deltas(r, deltas.get((i, r["slug"]), {})) for r in snap_rows[:10]],
             }
         )
     series: dict[str, dict] = {}
