@@ -19,9 +19,12 @@ import argparse
 import json
 import math
 import os
+import re
 import sys
 from collections.abc import Mapping
 from pathlib import Path
+
+import duckdb
 
 import history
 from common import (
@@ -172,6 +175,8 @@ class History:
         self.snaps = {name: list(snaps) for name, snaps in snapshots.items()}
         self.row_counts: dict[str, dict[int, int]] = {}
         for name, snaps in sorted(self.snaps.items()):
+            if not re.fullmatch(r"[a-z][a-z0-9_]*", name):
+                raise PipelineError(f"bridge: {name!r} is not a dataset logical name")
             if not snaps:
                 continue
             dates = [s.date for s in snaps]
@@ -1285,21 +1290,31 @@ def build(
     generated = record["generated_at_utc"]
     con = con or duckdb_connect()
     h = History(con, snapshots)
-    rows, deltas = trend_rows(h)
-    docs = {
-        "history_index.json": history_index(h, record, generated),
-        "trend_score_history.json": trend_score_history(h, rows, deltas, generated),
-        "technology_profiles.json": technology_profiles(h, rows, deltas, generated),
-        "github_lenguajes_public.json": github_lenguajes_public(h, record, generated),
-        "github_frameworks_history.json": github_frameworks_history(h, generated),
-        "github_correlacion_history.json": github_correlacion_history(h, generated),
-        "so_volumen_history.json": so_volumen_history(h, generated),
-        "so_aceptacion_history.json": so_aceptacion_history(h, generated),
-        "so_tendencias_history.json": so_tendencias_history(h, generated),
-        "reddit_sentimiento_public.json": reddit_sentimiento_public(h, record, generated),
-        "reddit_temas_history.json": reddit_temas_history(h, generated),
-        "reddit_interseccion_history.json": reddit_interseccion_history(h, generated),
+    builders = {
+        "history_index.json": lambda: history_index(h, record, generated),
+        "trend_score_history.json": lambda: trend_score_history(h, *trend, generated),
+        "technology_profiles.json": lambda: technology_profiles(h, *trend, generated),
+        "github_lenguajes_public.json": lambda: github_lenguajes_public(h, record, generated),
+        "github_frameworks_history.json": lambda: github_frameworks_history(h, generated),
+        "github_correlacion_history.json": lambda: github_correlacion_history(h, generated),
+        "so_volumen_history.json": lambda: so_volumen_history(h, generated),
+        "so_aceptacion_history.json": lambda: so_aceptacion_history(h, generated),
+        "so_tendencias_history.json": lambda: so_tendencias_history(h, generated),
+        "reddit_sentimiento_public.json": lambda: reddit_sentimiento_public(h, record, generated),
+        "reddit_temas_history.json": lambda: reddit_temas_history(h, generated),
+        "reddit_interseccion_history.json": lambda: reddit_interseccion_history(h, generated),
     }
+    docs = {}
+    current = "trend_score_history.json"
+    try:
+        trend = trend_rows(h)
+        for current, builder in builders.items():
+            docs[current] = builder()
+    except duckdb.Error as exc:
+        raise PipelineError(
+            f"bridge: cannot build {current} from the history ({type(exc).__name__}: {str(exc).splitlines()[0]}); "
+            "its snapshots must have the dataset contract's columns"
+        ) from None
     docs["home_highlights.json"] = home_highlights(docs, generated)
     if mode == "compact":
         docs = {name: compact(doc, name) for name, doc in docs.items()}

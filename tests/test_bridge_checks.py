@@ -224,3 +224,18 @@ def test_dashboard_set_for_the_publish_step(realistic):
     incomplete = {k: v for k, v in csvs.items() if k != "trend_score.csv"}
     with pytest.raises(PipelineError, match=r"nothing was published: trend_score\.csv is missing"):
         bridge.dashboard_set(incomplete, snaps, records[-1], expect_previous=True, env={})
+
+
+def test_a_snapshot_without_the_contract_columns_is_a_clear_error(tmp_path):
+    import history
+
+    path = tmp_path / "part-0000.parquet"
+    run_id = "00000000-0000-4000-8000-000000000001"
+    duckdb_connect().execute(
+        f"copy (select 'python' as tag, 3 as questions, '{run_id}' as run_id, date '2030-01-07' as snapshot_date) "
+        f"to '{path}' (format parquet)"
+    )
+    snaps = {"so_volumen": [history.Snapshot("so_volumen", run_id, FIRST, path, None)]}
+    record = {"run_id": run_id, "generated_at_utc": "2030-01-07T09:00:00Z", "datasets": []}
+    with pytest.raises(PipelineError, match=r"cannot build so_volumen_history\.json from the history \(Binder"):
+        bridge.build(snaps, record, "compact")
