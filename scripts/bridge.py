@@ -174,6 +174,7 @@ class History:
         self.con = con
         self.snaps = {name: list(snaps) for name, snaps in snapshots.items()}
         self.row_counts: dict[str, dict[int, int]] = {}
+        self.paths = {name: [relative_path(s.path) for s in snaps] for name, snaps in self.snaps.items()}
         for name, snaps in sorted(self.snaps.items()):
             if not re.fullmatch(r"[a-z][a-z0-9_]*", name):
                 raise PipelineError(f"bridge: {name!r} is not a dataset logical name")
@@ -194,7 +195,7 @@ class History:
         return [
             {
                 "date": snap.date.isoformat(),
-                "path": relative_path(snap.path),
+                "path": self.paths[name][i],
                 "source_type": "history",
                 "row_count": self.row_counts[name].get(i, 0),
             }
@@ -219,8 +220,9 @@ class History:
 
 def relative_path(path: Path) -> str:
     """A snapshot file's path inside the data folder (history/...), the same wherever the folder lives."""
-    parts = Path(path).parts
-    return Path(*parts[parts.index("history") :]).as_posix() if "history" in parts else Path(path).name
+    text = Path(path).as_posix()
+    at = text.rfind("/history/")
+    return text[at + 1 :] if at >= 0 else (text if text.startswith("history/") else Path(path).name)
 
 
 def by_snapshot(rows: list[dict]) -> dict[int, list[dict]]:
@@ -1556,7 +1558,8 @@ def dashboard_set(
 def committed_snapshots(datos: Path) -> dict[str, list[history.Snapshot]]:
     """Every bridge dataset's committed snapshots (contracts that exist in this checkout, plus the index's names)."""
     names = sorted(set(BRIDGE_DATASETS) | set(load_contracts()))
-    return {name: history.snapshots(datos, name) for name in names}
+    runs = history.committed_runs(datos)
+    return {name: history.snapshots(datos, name, runs) for name in names}
 
 
 def export(datos: Path, out: Path, mode: str, check: bool) -> list[str]:

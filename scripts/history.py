@@ -40,10 +40,12 @@ def committed_runs(datos: Path) -> list[dict]:
     return [r for r in run_records(datos) if r.get("published") is True]
 
 
-def snapshots(datos: Path, dataset: str) -> list[Snapshot]:
-    """`dataset`'s committed snapshots, oldest first, one per date (the last committed run of that date)."""
+def snapshots(datos: Path, dataset: str, runs: list[dict] | None = None) -> list[Snapshot]:
+    """`dataset`'s committed snapshots, oldest first, one per date (the last committed run of that date).
+
+    `runs`: the committed run records, when the caller already read them (`committed_runs(datos)`)."""
     by_date: dict[dt.date, Snapshot] = {}
-    for record in committed_runs(datos):
+    for record in committed_runs(datos) if runs is None else runs:
         for entry in record["datasets"]:
             if entry["dataset_logical_name"] != dataset or not entry.get("history_path"):
                 continue
@@ -95,7 +97,7 @@ def load_snapshots(con, snaps: list[Snapshot], table: str | None) -> dict[int, i
     index = ", ".join(f"({i}, {sql_literal(str(s.path))}, {sql_literal(s.run_id)})" for i, s in enumerate(snaps))
     rows = (
         f"select data.* exclude (filename), snaps.snap_index "
-        f"from read_parquet([{files}], hive_partitioning = false, filename = true, union_by_name = true) as data "
+        f"from read_parquet([{files}], hive_partitioning = false, filename = true) as data "
         f"join (values {index}) as snaps(snap_index, file, run) "
         "on data.filename = snaps.file and data.run_id = snaps.run"
     )
