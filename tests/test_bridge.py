@@ -607,3 +607,21 @@ def test_missing_files_keep_the_same_keys(tmp_path):
         assert list(docs[name]) == keys, name
     assert docs["so_aceptacion_history.json"]["source_mode"] == "missing"
     assert docs["so_aceptacion_history.json"]["summary"]["raw_leader"] is None
+
+
+def test_compact_recomputes_counters_and_dates(full, compact):
+    doc = compact["so_volumen_history.json"]
+    assert [s["date"] for s in doc["snapshots"]] == ["2030-01-14", "2030-01-21"]
+    assert (doc["snapshot_count"], doc["latest_snapshot_date"], doc["previous_snapshot_date"]) == (
+        2,
+        "2030-01-21",
+        "2030-01-14",
+    )
+    assert doc["latest_items"] == full["so_volumen_history.json"]["latest_items"]  # kept in full
+    temas = compact["reddit_temas_history.json"]
+    assert temas["snapshot_count"] == 2 and temas["topic_count"] == 3
+    assert [(s["tema"], len(s["points"])) for s in temas["series"]] == [("Cloud", 2), ("Testing", 2), ("Rust", 1)]
+    assert compact["github_correlacion_history.json"]["has_historical_comparison"] is True
+    assert full["github_correlacion_history.json"]["snapshot_count"] == 3
+    assert compact["github_correlacion_history.json"]["snapshot_count"] == 2
+    assert compact["home_highlights.json"] == full["home_highlights.json"]
