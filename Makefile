@@ -73,8 +73,8 @@ MANIFEST := $(DATOS)/metadata/run_manifest.json
 # Settings that change outputs are files under $(WORK)/settings/, rewritten only when their value changes,
 # so Make rebuilds exactly what a changed setting affects (and a no-op rerun touches nothing).
 SETTINGS := $(WORK)/settings
-NO_SETTINGS_GOALS := help test lint lock contract-check docs recorded demo replay compact bench equivalence serve gate \
-  dashboard cutover-status release-check $(if $(INPUT_DIR),trend-score)
+NO_SETTINGS_GOALS := help test lint lock contract-check docs recorded demo replay compact bench equivalence serve \
+  gate dashboard cutover-status release-check bridge $(if $(INPUT_DIR),trend-score)
 ifneq ($(filter-out $(NO_SETTINGS_GOALS),$(or $(MAKECMDGOALS),help)),)
 RECORDED_SETTINGS := RUN_DATE HISTORY_WRITES LEGACY_V1_COPIES AS_OF TREND_WEIGHTS TREND_ENGINE QUALITY_GATE
 $(foreach v,$(RECORDED_SETTINGS),$(shell mkdir -p $(SETTINGS) && \
@@ -85,6 +85,7 @@ endif
 .PHONY: help demo weekly preflight extract-github extract-stackoverflow extract-reddit aggregate trend-score gate
 .PHONY: publish replay compact test lint equivalence bench contract-check lock docs recorded
 .PHONY: dashboard serve
+.PHONY: bridge
 
 help: ## list the verbs (plain `make` does this)
 	@echo "Technology trend platform. Verbs:"
@@ -145,6 +146,7 @@ equivalence: $(VENV_STAMP) ## V1 oracle vs V2 engine on the baseline cases (or I
 bench: $(VENV_STAMP) ## benchmarks (not tests): V2 vs the V1 oracle on 1,000,000 repositories; cold and no-op demo
 	$(PY) scripts/bench_trend.py
 	$(PY) scripts/bench_pipeline.py
+	$(PY) scripts/bench_bridge.py
 
 contract-check: $(VENV_STAMP) ## fail when a contract's version bump is smaller than its change (BASE=<git ref>)
 	$(PY) scripts/contract_check.py --base $(BASE)
@@ -276,3 +278,14 @@ $(DASHBOARD_BUILD)/.built: $(DASHBOARD_SRC) $(NODE_STAMP)
 	touch $(DASHBOARD_BUILD).tmp/.built
 	rm -rf $(DASHBOARD_BUILD)
 	mv $(DASHBOARD_BUILD).tmp $(DASHBOARD_BUILD)
+
+# ---------------------------------------------------------------- bridge: the dashboard's JSON files (docs/bridge.md)
+# Built from the committed history ($(DATOS)/metadata/runs + history/), never from the latest CSVs. The settings
+# reach the script through the environment, never through the shell command line.
+BRIDGE_MODE ?= full
+BRIDGE_OUT ?= $(DATOS)/metadata/remote_assets
+BRIDGE_EXPORT ?= 1
+export BRIDGE_MODE BRIDGE_OUT BRIDGE_EXPORT
+
+bridge: $(VENV_STAMP) ## the 13 bridge JSON files + public run_manifest.json of the last committed run (BRIDGE_MODE=full|compact, BRIDGE_OUT=<dir>)
+	$(PY) scripts/bridge.py --out "$$BRIDGE_OUT" --mode "$$BRIDGE_MODE"

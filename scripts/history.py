@@ -40,10 +40,12 @@ def committed_runs(datos: Path) -> list[dict]:
     return [r for r in run_records(datos) if r.get("published") is True]
 
 
-def snapshots(datos: Path, dataset: str) -> list[Snapshot]:
-    """`dataset`'s committed snapshots, oldest first, one per date (the last committed run of that date)."""
+def snapshots(datos: Path, dataset: str, runs: list[dict] | None = None) -> list[Snapshot]:
+    """`dataset`'s committed snapshots, oldest first, one per date (the last committed run of that date).
+
+    `runs`: the committed run records, when the caller already read them (`committed_runs(datos)`)."""
     by_date: dict[dt.date, Snapshot] = {}
-    for record in committed_runs(datos):
+    for record in committed_runs(datos) if runs is None else runs:
         for entry in record["datasets"]:
             if entry["dataset_logical_name"] != dataset or not entry.get("history_path"):
                 continue
@@ -64,3 +66,55 @@ def read_snapshot(con, snap: Snapshot):
         f"select * from read_parquet({sql_literal(snap.path)}, hive_partitioning = false) "
         f"where run_id = {sql_literal(snap.run_id)}"
     )
+
+
+def load_snapshots(con, snaps: list[Snapshot], table: str | None) -> dict[int, int]:
+    """Materialize several snapshots of one dataset as DuckDB temp table `table`, in one Parquet read, and
+    return each snapshot's row count by position (`table` None: only count the rows).
+
+    The table has the snapshots' columns plus `snap_index` (the snapshot's position in `snaps`, 0 = first).
+    Only the rows of the run each snapshot names are kept. A missing file, one whose SHA-256 differs from what
+    its run recorded, or one DuckDB cannot read is a PipelineError naming the dataset, the date and the file.
+    """
+    import duckdb
+
+    from common import quote_ident, sha256_file
+
+    if not snaps:
+        raise ValueError("load_snapshots needs at least one snapshot")
+    for snap in snaps:
+        if not snap.path.is_file():
+            raise PipelineError(
+                f"history: {snap.dataset} snapshot of {snap.date} (run {snap.run_id}): {snap.path} is missing; "
+                "restore it (or remove its run record) before exporting"
+            )
+        if snap.sha256 and sha256_file(snap.path) != snap.sha256:
+            raise PipelineError(
+                f"history: {snap.dataset} snapshot of {snap.date}: {snap.path} differs from what run "
+                f"{snap.run_id} recorded (corrupt or edited); restore it before exporting"
+            )
+    files = ", ".join(sql_literal(str(s.path)) for s in snaps)
+    index = ", ".join(f"({i}, {sql_literal(str(s.path))}, {sql_literal(s.run_id)})" for i, s in enumerate(snaps))
+    rows = (
+        f"select data.* exclude (filename), snaps.snap_index "
+        f"from read_parquet([{files}], hive_partitioning = false, filename = true) as data "
+        f"join (values {index}) as snaps(snap_index, file, run) "
+        "on data.filename = snaps.file and data.run_id = snaps.run"
+    )
+    try:
+        if table is None:
+            counts = con.sql(f"select snap_index, count(*) from ({rows}) group by snap_index").fetchall()
+        else:
+            con.execute(f"create or replace temp table {quote_ident(table)} as {rows}")
+            counts = con.sql(f"select snap_index, count(*) from {quote_ident(table)} group by snap_index").fetchall()
+        return {int(i): int(n) for i, n in counts}
+    except duckdb.Error as exc:
+        for snap in snaps:  # say which file: read them one at a time (only on this failure path)
+            try:
+                con.sql(f"select count(*) from read_parquet({sql_literal(str(snap.path))})").fetchall()
+            except duckdb.Error as one:
+                raise PipelineError(
+                    f"history: {snap.dataset} snapshot of {snap.date}: {snap.path} is unreadable "
+                    f"({type(one).__name__}); restore it before exporting"
+                ) from None
+        raise PipelineError(f"history: cannot read the {snaps[0].dataset} snapshots ({exc})") from None
