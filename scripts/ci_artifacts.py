@@ -266,6 +266,8 @@ def run_files(datos: Path, run_id: str) -> dict[str, str | None]:
         "metadata/run_manifest.json": None,
         record["quality_report"]: None,
     }
+    if record.get("runtime_record"):  # the workflow's job timings (scripts/ci_runtime.py)
+        files[record["runtime_record"]] = None
     contracts = {c.name: c for c in load_contracts().values()}
     for entry in record["datasets"]:
         if entry.get("latest_path"):
