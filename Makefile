@@ -30,6 +30,9 @@ OFFLINE ?=
 # EXTRACT=0: take the staged sources as they are, never re-extract (CI's aggregate job, fed by artifacts);
 # a source whose job left nothing is then simply unavailable to the degradation policy.
 EXTRACT ?= 1
+# AGGREGATE=0: take the committed run in $(DATOS) as it is, never re-aggregate (CI's publish job, fed by the
+# aggregate job's artifact): `make publish AGGREGATE=0` only publishes it.
+AGGREGATE ?= 1
 PUBLISH_DIR ?= frontend/assets/data
 OUT ?=
 GATE_REPORT ?=
@@ -117,10 +120,12 @@ serve: ## serve the dashboard on http://127.0.0.1:8000/frontend/ (the demo's: ..
 test: $(VENV_STAMP) ## run the offline test suite (pytest)
 	$(PY) -m pytest
 
-lint: $(VENV_STAMP) ## ruff (Python) and sqlfluff (DuckDB SQL)
+lint: $(VENV_STAMP) ## ruff (Python), sqlfluff (DuckDB SQL), zizmor + check-jsonschema (workflows, offline)
 	$(VENV)/bin/ruff check scripts tests
 	$(VENV)/bin/ruff format --check scripts tests
 	$(VENV)/bin/sqlfluff lint sql
+	$(VENV)/bin/zizmor --offline --no-progress .github/workflows
+	$(VENV)/bin/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
 
 equivalence: $(VENV_STAMP) ## V1 oracle vs V2 engine on the baseline cases (or INPUT_DIR=), V1 thresholds enforced
 	$(PY) scripts/equivalence.py $(if $(INPUT_DIR),--input-dir "$(INPUT_DIR)")
@@ -186,10 +191,13 @@ $(WORK)/trend_score.csv: $(WORK)/degradation.json sql/trend_score.sql scripts/tr
   contracts/tech_names.csv contracts/datasets/trend_score.json $(wildcard $(TREND_INPUTS)) | $(VENV_STAMP)
 	$(PY) scripts/trend_engine.py --staging $(STAGING) --degradation $< --output $@
 
+ifneq ($(AGGREGATE),0)
 $(MANIFEST): $(WORK)/trend_score.csv $(WORK)/degradation.json $(STAGED_CSVS) scripts/aggregate.py \
-  scripts/quality_gate.py scripts/common.py sql/history_snapshot.sql $(wildcard contracts/datasets/*.json) \
+  scripts/quality_gate.py scripts/ci_runtime.py scripts/common.py sql/history_snapshot.sql \
+  $(wildcard contracts/datasets/*.json) \
   $(SETTINGS)/HISTORY_WRITES $(SETTINGS)/LEGACY_V1_COPIES $(SETTINGS)/AS_OF
 	$(PY) scripts/aggregate.py
+endif
 
 # ---------------------------------------------------------------- publish: the dashboard's data
 $(PUBLISH_DIR)/run_manifest.json: $(MANIFEST) scripts/publish.py sql/trend_history.sql scripts/common.py

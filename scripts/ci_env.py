@@ -8,6 +8,7 @@
                  (derived from GITHUB_REPOSITORY, GITHUB_RUN_ID and GITHUB_RUN_ATTEMPT).
   ci_env.py finish    -> $GITHUB_OUTPUT finished_at
   ci_env.py mask NAME...   masks the named secrets' values (and derived forms) in the job's log
+  ci_env.py gate-status -> $GITHUB_OUTPUT quality_gate_status of run RUN_ID's record in DATOS (`missing` without one)
 
 Outside Actions (no GITHUB_OUTPUT) the outputs are printed, one `name=value` a line.
 """
@@ -22,9 +23,12 @@ import re
 import sys
 import uuid
 from collections.abc import Mapping
+from pathlib import Path
 
-from common import SECRET_NAMES, PipelineError, iso_utc, parse_run_date, run_cli
+from common import SECRET_NAMES, PipelineError, iso_utc, parse_run_date, read_json, run_cli, settings
 
+GATE_STATUSES = ("pass", "pass_with_warnings", "fail")
+PUBLISHABLE = ("pass", "pass_with_warnings")  # job_publish runs only for these (its `if:` says the same)
 RUN_ID_NAMESPACE = uuid.UUID("8d5f0c52-9a43-4d0e-b0a8-8a3f5c1e6b27")  # this project's runs; never change it
 
 
@@ -75,6 +79,17 @@ def mask_lines(names: list[str], env: Mapping[str, str]) -> list[str]:
     return [f"::add-mask::{value}" for value in values if "\n" not in value]
 
 
+def gate_status(datos: Path, run: str) -> str:
+    """The quality gate status run `run` recorded (what decides whether the publish job runs), or `missing`."""
+    path = datos / "metadata" / "runs" / f"{run}.json"
+    if not path.is_file():
+        return "missing"
+    status = read_json(path, "run record").get("quality_gate_status")
+    if status not in GATE_STATUSES:
+        raise PipelineError(f"{path}: quality_gate_status {status!r} is not one of {', '.join(GATE_STATUSES)}")
+    return status
+
+
 def emit(outputs: dict[str, str], env: Mapping[str, str]) -> None:
     for key, value in outputs.items():
         if "\n" in value or "\r" in value:
@@ -93,6 +108,7 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("start")
     sub.add_parser("finish")
     sub.add_parser("mask").add_argument("names", nargs="+")
+    sub.add_parser("gate-status")
     args = parser.parse_args(argv)
     env = os.environ
     now = dt.datetime.now(dt.UTC)
@@ -102,6 +118,11 @@ def main(argv: list[str] | None = None) -> int:
         )
     elif args.command == "finish":
         emit({"finished_at": iso_utc(now)}, env)
+    elif args.command == "gate-status":
+        if not env.get("RUN_ID"):
+            raise PipelineError("ci_env gate-status needs RUN_ID: the run id from `ci_env.py start`")
+        cfg = settings()
+        emit({"quality_gate_status": gate_status(cfg.datos, cfg.run_id)}, env)
     else:
         lines = mask_lines(args.names, env)
         if env.get("GITHUB_ACTIONS") != "true":  # only the Actions runner reads these commands: never print values
