@@ -62,6 +62,7 @@ MANIFEST := $(DATOS)/metadata/run_manifest.json
 # so Make rebuilds exactly what a changed setting affects (and a no-op rerun touches nothing).
 SETTINGS := $(WORK)/settings
 NO_SETTINGS_GOALS := help test lint lock contract-check docs recorded demo replay compact bench equivalence serve gate \
+  ci-dry-run \
   $(if $(INPUT_DIR),trend-score)
 ifneq ($(filter-out $(NO_SETTINGS_GOALS),$(or $(MAKECMDGOALS),help)),)
 $(foreach v,RUN_DATE HISTORY_WRITES LEGACY_V1_COPIES AS_OF TREND_WEIGHTS,$(shell mkdir -p $(SETTINGS) && \
@@ -202,3 +203,10 @@ endif
 # ---------------------------------------------------------------- publish: the dashboard's data
 $(PUBLISH_DIR)/run_manifest.json: $(MANIFEST) scripts/publish.py sql/trend_history.sql scripts/common.py
 	$(PY) scripts/publish.py --out $(PUBLISH_DIR)
+
+# ---------------------------------------------------------------- ci: the weekly workflow, played locally
+# .github/workflows/etl_semanal.yml runs these same scripts; docs/ci.md says what each job does.
+.PHONY: ci-dry-run
+
+ci-dry-run: $(VENV_STAMP) ## the workflow's five jobs played locally: zip artifacts, fault scenarios, one line each
+	$(PY) scripts/ci_dry_run.py

@@ -32,6 +32,7 @@ def git(repo: Path, *args: str, check: bool = True) -> subprocess.CompletedProce
 def commit_published(repo: Path, paths: list[str], message: str, push_branch: str | None = None) -> str:
     """Commit `paths` in `repo` if they changed (and push); returns the line to print."""
     present = [p for p in paths if (repo / p).exists()]
+    present = [p for p in present if git(repo, "check-ignore", "--quiet", p, check=False).returncode != 0]
     if not present:
         raise PipelineError(f"publish commit: none of {paths} exists in {repo}: did the publish step run?")
     git(repo, "add", "--all", "--", *present)

@@ -49,7 +49,7 @@ def all_workflows():
 
 
 def test_the_plan_workflow_replaces_the_old_one():
-    assert all_workflows() == ["compact.yml", "etl_semanal.yml", "pr.yml"]
+    assert all_workflows() == ["compact.yml", "etl_semanal.yml", "pr.yml", "weekly_sequential.yml"]
 
 
 def test_triggers_concurrency_and_top_level_permissions(weekly):
@@ -178,3 +178,13 @@ def test_the_pull_request_workflow_runs_ci_equivalence_and_contract_check():
     step = steps(job)[-1]
     assert step["env"]["PR_BASE_SHA"] == "${{ github.event.pull_request.base.sha }}"
     assert uses(job, "actions/checkout")[0]["with"]["fetch-depth"] == 0
+
+
+def test_the_sequential_rollback_runs_make_weekly_and_commits_like_publish(weekly):
+    sequential = load("weekly_sequential.yml")
+    assert list(sequential["on"]) == ["workflow_dispatch"]  # manual until the schedule is moved to it (docs/ci.md)
+    assert sequential["concurrency"]["group"] == weekly["concurrency"]["group"]
+    (job,) = sequential["jobs"].values()
+    order = runs(job)
+    assert "make weekly" in order
+    assert order[-1] == runs(weekly["jobs"]["job_publish"])[-1]
