@@ -22,7 +22,7 @@ It prints one line per scenario and exits 1 when any scenario did not go as expe
 from __future__ import annotations
 
 import argparse
-import hashlib
+import datetime as dt
 import json
 import os
 import shutil
@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ci_env import PUBLISHABLE
-from common import ROOT, SECRET_NAMES, SOURCES, PipelineError, run_cli
+from common import ROOT, SECRET_NAMES, SOURCES, PipelineError, run_cli, write_source_status
 
 DEMO_DATE = "2026-11-23"  # the bundled recorded responses' run date (as `make demo`)
 AS_OF = f"{DEMO_DATE}T06:00:00Z"
@@ -150,13 +150,21 @@ def _rewrite(
     zip_dir(folder, store / f"staging-{source}.zip", method)
 
 
-def _restamp(folder: Path, name: str) -> None:
-    """Record a staged file's new SHA-256 and rows in its status file, as its source job would have."""
-    status_path = folder / "_source_status.json"
-    status = json.loads(status_path.read_text(encoding="utf-8"))
-    data = (folder / name).read_bytes()
-    status["files"][name] = {"rows": max(data.count(b"\n") - 1, 0), "sha256": hashlib.sha256(data).hexdigest()}
-    status_path.write_text(json.dumps(status, indent=2), encoding="utf-8")
+def _restamp(folder: Path) -> None:
+    """Rewrite the status file for the changed files (SHA-256, rows), as the source job would have."""
+    doc = json.loads((folder / "_source_status.json").read_text(encoding="utf-8"))
+    write_source_status(
+        folder,
+        source=doc["source"],
+        status=doc["status"],
+        run_date=dt.date.fromisoformat(doc["run_date"]),
+        files=sorted(doc["files"]),
+        requests=doc["requests"],
+        retries=doc["retries"],
+        waited_seconds=doc["waited_seconds"],
+        warnings=doc["warnings"],
+        errors=doc["errors"],
+    )
 
 
 def _first_csv(folder: Path) -> str:
@@ -233,7 +241,7 @@ def m_over_budget(store: Path, tmp: Path) -> None:
             with open(folder / name, "ab") as fh:
                 line = b"#" * 99 + b"\n"
                 fh.write(line * 550_000)
-            _restamp(folder, name)
+            _restamp(folder)
 
         _rewrite(store, source, change, tmp, zipfile.ZIP_STORED)
 
@@ -249,7 +257,7 @@ def m_failed_gate(store: Path, tmp: Path) -> None:
         cells[header.index("stars")] = ""
         lines[1] = ",".join(cells) + "\n"
         path.write_text("".join(lines), encoding="utf-8")
-        _restamp(folder, path.name)
+        _restamp(folder)
 
     _rewrite(store, "github", change, tmp)
 

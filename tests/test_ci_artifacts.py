@@ -165,7 +165,8 @@ def test_a_zip_bomb_is_rejected_before_extraction(tmp_path):
 
 
 def test_a_header_that_understates_sizes_stops_extraction(tmp_path):
-    """A member whose central directory claims fewer bytes than it holds: extraction stops at the claim."""
+    """A member whose central directory claims fewer bytes than it holds: extraction stops at the claim, and the
+    member cut short fails its CRC."""
     path = tmp_path / "liar.zip"
     with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as zf:
         zf.writestr(GOOD_CSV, b"A" * 5000)
@@ -175,7 +176,8 @@ def test_a_header_that_understates_sizes_stops_extraction(tmp_path):
     path.write_bytes(bytes(data))
     verdict = verdict_of(path, tmp_path)
     assert not verdict.ok
-    assert "more bytes than its zip header declares" in verdict.problems[0] or "corrupt" in verdict.problems[0]
+    assert verdict.problems == [f"liar.zip is corrupt while extracting (Bad CRC-32 for file {GOOD_CSV!r})"]
+    assert not (tmp_path / "dest" / GOOD_CSV).exists() or (tmp_path / "dest" / GOOD_CSV).stat().st_size <= 100
 
 
 def test_over_the_total_budget_nothing_is_placed(artifacts, tmp_path):
