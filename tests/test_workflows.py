@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
 
 import pytest
 import yaml
@@ -188,3 +190,20 @@ def test_the_sequential_rollback_runs_make_weekly_and_commits_like_publish(weekl
     order = runs(job)
     assert "make weekly" in order
     assert order[-1] == runs(weekly["jobs"]["job_publish"])[-1]
+
+
+@pytest.mark.parametrize(("aggregate", "rebuilds"), [("0", False), ("1", True)])
+def test_make_publish_with_aggregate_0_only_publishes_the_placed_run(tmp_path, aggregate, rebuilds):
+    """What the publish job runs: with the committed run placed, AGGREGATE=0 publishes it and never re-aggregates."""
+    manifest = tmp_path / "datos" / "metadata" / "run_manifest.json"
+    manifest.parent.mkdir(parents=True)
+    manifest.write_text("{}", encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MAKE")}
+    run = subprocess.run(
+        ["make", "-n", "publish", f"AGGREGATE={aggregate}", "EXTRACT=0", f"DATOS={tmp_path / 'datos'}",
+         f"PUBLISH_DIR={tmp_path / 'site'}", "RUN_DATE=2026-11-23"],
+        cwd=ROOT, env=env, capture_output=True, text=True,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    assert "scripts/publish.py --out" in run.stdout
+    assert ("scripts/aggregate.py" in run.stdout) is rebuilds
