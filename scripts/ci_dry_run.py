@@ -203,17 +203,15 @@ def m_absolute(store: Path, tmp: Path) -> None:
 
 
 def m_symlink(store: Path, tmp: Path) -> None:
-    def change(folder: Path) -> None:
-        name = _first_csv(folder)
-        (folder / name).unlink()
-        info = zipfile.ZipInfo(name)
-        info.external_attr = (stat.S_IFLNK | 0o777) << 16
-        zip_dir(folder, store / "staging-stackoverflow.zip")
-        _add_member(store, "stackoverflow", info, b"/etc/passwd")
-
+    """A staged CSV replaced by a symbolic link to /etc/passwd."""
     folder = tmp / "edit-stackoverflow"
     unzip_dir(store / "staging-stackoverflow.zip", folder)
-    change(folder)
+    name = _first_csv(folder)
+    (folder / name).unlink()
+    zip_dir(folder, store / "staging-stackoverflow.zip")
+    info = zipfile.ZipInfo(name)
+    info.external_attr = (stat.S_IFLNK | 0o777) << 16
+    _add_member(store, "stackoverflow", info, b"/etc/passwd")
 
 
 def m_zip_bomb(store: Path, tmp: Path) -> None:
