@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import subprocess
+import sys
 
 import pytest
 import yaml
@@ -207,3 +209,26 @@ def test_make_publish_with_aggregate_0_only_publishes_the_placed_run(tmp_path, a
     assert run.returncode == 0, run.stderr
     assert "scripts/publish.py --out" in run.stdout
     assert ("scripts/aggregate.py" in run.stdout) is rebuilds
+
+
+def test_every_command_in_the_workflows_exists():
+    """Each `run:` names a make verb that `make help` lists (or the venv stamp) or a project script subcommand
+    whose -h works: a typo in the YAML fails here, not on Monday morning."""
+    help_text = subprocess.run(["make", "help"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    verbs = {line.split()[1] for line in help_text.splitlines() if line.startswith("  make ")}
+    checked = 0
+    for workflow in all_workflows():
+        for job in load(workflow)["jobs"].values():
+            for script in runs(job):
+                words = shlex.split(script)
+                if words[0] == "make":
+                    assert words[1] in verbs | {".venv/.installed"}, f"{workflow}: {script}"
+                elif words[0] in ("python3", ".venv/bin/python"):
+                    path = ROOT / words[1]
+                    sub = [w for w in words[2:3] if not w.startswith("-")]
+                    run = subprocess.run([sys.executable, str(path), *sub, "-h"], capture_output=True, text=True)
+                    assert run.returncode == 0, f"{workflow}: {script}: {run.stderr}"
+                else:
+                    assert words[:2] == ["bash", ".ci/run"], f"{workflow}: {script}"
+                checked += 1
+    assert checked >= 30
