@@ -45,6 +45,9 @@ OFFLINE ?=
 # EXTRACT=0: take the staged sources as they are, never re-extract (CI's aggregate job, fed by artifacts);
 # a source whose job left nothing is then simply unavailable to the degradation policy.
 EXTRACT ?= 1
+# AGGREGATE=0: take the committed run in $(DATOS) as it is, never re-aggregate (CI's publish job, fed by the
+# aggregate job's artifact): `make publish AGGREGATE=0` only publishes it.
+AGGREGATE ?= 1
 PUBLISH_DIR ?= frontend/assets/data
 OUT ?=
 GATE_REPORT ?=
@@ -74,7 +77,7 @@ MANIFEST := $(DATOS)/metadata/run_manifest.json
 # so Make rebuilds exactly what a changed setting affects (and a no-op rerun touches nothing).
 SETTINGS := $(WORK)/settings
 NO_SETTINGS_GOALS := help test lint lock contract-check docs recorded demo replay compact bench equivalence serve \
-  gate dashboard cutover-status release-check bridge $(if $(INPUT_DIR),trend-score)
+  gate dashboard cutover-status release-check bridge ci-dry-run $(if $(INPUT_DIR),trend-score)
 ifneq ($(filter-out $(NO_SETTINGS_GOALS),$(or $(MAKECMDGOALS),help)),)
 RECORDED_SETTINGS := RUN_DATE HISTORY_WRITES LEGACY_V1_COPIES AS_OF TREND_WEIGHTS TREND_ENGINE QUALITY_GATE
 $(foreach v,$(RECORDED_SETTINGS),$(shell mkdir -p $(SETTINGS) && \
@@ -134,11 +137,13 @@ compact: $(VENV_STAMP) ## monthly: apply each dataset's retention class to its h
 test: $(VENV_STAMP) ## run the offline test suite (pytest)
 	$(PY) -m pytest
 
-lint: $(VENV_STAMP) ## ruff (Python), sqlfluff (DuckDB SQL), node --check (dashboard JavaScript)
+lint: $(VENV_STAMP) ## ruff (Python), sqlfluff (DuckDB SQL), node --check (dashboard JS), zizmor + check-jsonschema (workflows, offline)
 	$(VENV)/bin/ruff check scripts tests
 	$(VENV)/bin/ruff format --check scripts tests
 	$(VENV)/bin/sqlfluff lint sql
 	node --check frontend/app.js && node --check frontend/data.js
+	$(VENV)/bin/zizmor --offline --no-progress .github/workflows
+	$(VENV)/bin/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
 
 equivalence: $(VENV_STAMP) ## V1 oracle vs V2 engine on the baseline cases (or INPUT_DIR=), V1 thresholds enforced
 	$(PY) scripts/equivalence.py $(if $(INPUT_DIR),--input-dir "$(INPUT_DIR)")
@@ -207,10 +212,13 @@ $(WORK)/trend_score.csv: $(WORK)/degradation.json sql/trend_score.sql scripts/tr
   contracts/tech_names.csv contracts/datasets/trend_score.json $(wildcard $(TREND_INPUTS)) | $(VENV_STAMP)
 	$(PY) scripts/trend_engine.py --staging $(STAGING) --degradation $< --output $@
 
+ifneq ($(AGGREGATE),0)
 $(MANIFEST): $(WORK)/trend_score.csv $(WORK)/degradation.json $(STAGED_CSVS) scripts/aggregate.py \
-  scripts/quality_gate.py scripts/common.py sql/history_snapshot.sql $(wildcard contracts/datasets/*.json) \
+  scripts/quality_gate.py scripts/ci_runtime.py scripts/common.py sql/history_snapshot.sql \
+  $(wildcard contracts/datasets/*.json) \
   $(SETTINGS)/HISTORY_WRITES $(SETTINGS)/LEGACY_V1_COPIES $(SETTINGS)/AS_OF
 	$(PY) scripts/aggregate.py
+endif
 
 # ---------------------------------------------------------------- publish: the dashboard's data
 $(PUBLISH_DIR)/run_manifest.json: $(MANIFEST) scripts/publish.py sql/trend_history.sql scripts/common.py
@@ -289,3 +297,10 @@ export BRIDGE_MODE BRIDGE_OUT BRIDGE_EXPORT
 
 bridge: $(VENV_STAMP) ## the 13 bridge JSON files + public run_manifest.json of the last committed run (BRIDGE_MODE=full|compact, BRIDGE_OUT=<dir>)
 	$(PY) scripts/bridge.py --out "$$BRIDGE_OUT" --mode "$$BRIDGE_MODE"
+
+# ---------------------------------------------------------------- ci: the weekly workflow, played locally
+# .github/workflows/etl_semanal.yml runs these same scripts; docs/ci.md says what each job does.
+.PHONY: ci-dry-run
+
+ci-dry-run: $(VENV_STAMP) ## the workflow's five jobs played locally: zip artifacts, fault scenarios, one line each
+	$(PY) scripts/ci_dry_run.py

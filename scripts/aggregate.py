@@ -22,6 +22,7 @@ import subprocess
 import time
 from pathlib import Path
 
+import ci_runtime
 import quality_gate
 import trend_engine
 from common import (
@@ -246,6 +247,7 @@ def aggregate(cfg: Settings, staging: Path, trend_score: Path, degradation_file:
         "duckdb_version": duckdb.__version__,
         "durations_seconds": timings,
     }
+    manifest.update(ci_runtime.attach(datos, cfg.run_id))  # in the workflow: the run's job timings (docs/ci.md)
     problems = manifest_errors(manifest)
     if problems:
         raise PipelineError("run manifest does not match contracts/run_manifest.schema.json: " + "; ".join(problems))
