@@ -125,9 +125,10 @@ lint: $(VENV_STAMP) ## ruff (Python) and sqlfluff (DuckDB SQL)
 equivalence: $(VENV_STAMP) ## V1 oracle vs V2 engine on the baseline cases (or INPUT_DIR=), V1 thresholds enforced
 	$(PY) scripts/equivalence.py $(if $(INPUT_DIR),--input-dir "$(INPUT_DIR)")
 
-bench: $(VENV_STAMP) ## benchmarks (not tests): V2 vs the V1 oracle on 1,000,000 repositories; cold and no-op demo
+bench: $(VENV_STAMP) ## benchmarks (not tests): V2 vs the V1 oracle on 1,000,000 repositories; cold and no-op demo; compaction
 	$(PY) scripts/bench_trend.py
 	$(PY) scripts/bench_pipeline.py
+	$(PY) scripts/bench_compact.py
 
 contract-check: $(VENV_STAMP) ## fail when a contract's version bump is smaller than its change (BASE=<git ref>)
 	$(PY) scripts/contract_check.py --base $(BASE)

@@ -15,7 +15,7 @@ import pytest
 import history
 from common import load_contracts, sha256_file
 from compact import month_stage
-from staged_run import RUN_DATE, run_script, stage
+from staged_run import RUN_DATE, TREND_SCORE, run_script, stage
 
 D = dt.date
 TODAY = D(2026, 11, 23)
@@ -234,7 +234,7 @@ def test_a_crash_loses_or_doubles_nothing_and_the_next_run_finishes(datos, tmp_p
 # --------------------------------------------------------------------------- replay
 
 
-def test_replay_after_compaction_is_byte_for_byte(tmp_path):
+def test_replay_and_publish_after_compaction(tmp_path):
     datos = tmp_path / "datos"
     runs = {}
     for day in (D(2026, 3, 2), D(2026, 3, 9)):
@@ -250,7 +250,15 @@ def test_replay_after_compaction_is_byte_for_byte(tmp_path):
         out = tmp_path / f"replay-{run_id}"
         replay = run_script("replay.py", datos, "--run-id", run_id, "--out", str(out))
         assert replay.returncode == 0, replay.stderr
-        assert {p.name: p.read_bytes() for p in out.iterdir()} == published
+        assert {p.name: p.read_bytes() for p in out.iterdir()} == published  # byte for byte
+    # the dashboard's trend history still holds both snapshots, read from the monthly file
+    site = tmp_path / "site"
+    publish = run_script("publish.py", datos, "--out", str(site))
+    assert publish.returncode == 0, publish.stderr
+    snapshots = json.loads((site / "trend_history.json").read_text())["snapshots"]
+    assert [(s["date"], s["run_id"], len(s["rows"])) for s in snapshots] == [
+        (day.isoformat(), run_id_for(day), len(TREND_SCORE) - 1) for day in (D(2026, 3, 2), D(2026, 3, 9))
+    ]
 
 
 # --------------------------------------------------------------------------- bad partitions
