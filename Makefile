@@ -108,8 +108,8 @@ replay: $(VENV_STAMP) ## rebuild the latest CSVs a past run published: RUN_ID=<u
 	@test -n "$(RUN_ID)" || { echo "make replay needs RUN_ID=<uuid>: see $(DATOS)/metadata/runs/" >&2; exit 2; }
 	$(PY) scripts/replay.py --run-id "$(RUN_ID)" $(if $(OUT),--out "$(OUT)")
 
-compact: $(VENV_STAMP) ## monthly: apply each dataset's retention class to its history (DRY_RUN=1 only lists)
-	$(PY) scripts/compact.py $(if $(DRY_RUN),--dry-run)
+compact: $(VENV_STAMP) ## monthly: merge old daily history into verified monthly files, apply retention (DRY_RUN=1 lists)
+	$(PY) scripts/compact.py $(if $(filter-out 0,$(DRY_RUN)),--dry-run)
 
 serve: ## serve the dashboard on http://127.0.0.1:8000/frontend/ (the demo's: .../frontend/?data=../demo/site/)
 	$(PYTHON) -m http.server --bind 127.0.0.1 8000

@@ -189,12 +189,9 @@ def file_problems(con, snap: history.Snapshot, contract: Contract) -> tuple[str 
     return digest, []
 
 
-def checksum(con, files: list[Path]) -> dict:
-    """Row count, order-independent row checksums and per-run figures of the history rows in `files`."""
-    listed = ", ".join(sql_literal(f) for f in files)
-    con.execute(
-        f"create or replace view checked_rows as select * from read_parquet([{listed}], hive_partitioning = false)"
-    )
+def checksum(con, query: str) -> dict:
+    """Row count, order-independent row checksums and per-run figures of the history rows `query` selects."""
+    con.execute(f"create or replace view checked_rows as {query}")
     row_count, hash_sum, hash_xor, per_run = run_sql_file(con, "compact_checksum.sql").fetchall()[0]
     return {
         "row_count": row_count,
@@ -266,10 +263,19 @@ def plan(month: Month) -> Month:
         if day not in listed_days:
             month.problems.append(f"{path}: no committed run record lists it (stray partition): not merged")
     record = month.record if month.record and month.record.get("status") == "compacted" else None
+    interrupted = False  # a re-compaction recorded its new file, then stopped before renaming it into place
     if month.scan.monthly and not record and not month.dailies:
         month.problems.append(f"{month.scan.monthly}: no compaction record lists it (stray): left alone")
     if record and not month.scan.monthly and month.stage != "expired":
         month.problems.append(f"{month.label}: its compaction record lists {record['monthly_path']}, which is missing")
+    elif record and month.scan.monthly:
+        digest = sha256_file(month.scan.monthly)
+        interrupted = digest != record["monthly_sha256"] and digest == record.get("previous_sha256")
+        if digest != record["monthly_sha256"] and not interrupted:
+            month.problems.append(
+                f"{month.scan.monthly}: sha256 differs from its compaction record (changed or corrupt): "
+                "restore it from git; nothing of the month is changed"
+            )
     if month.problems:
         month.action = "blocked"
     elif month.stage == "expired":
@@ -277,17 +283,12 @@ def plan(month: Month) -> Month:
         month.action = "expire" if has_data else "none"
     elif not month.dailies:
         month.action = "none"
-    elif record:
+    elif record and not interrupted:
         merged = {(s["run_id"], s["snapshot_date"]) for s in record["snapshots"]}
         new = [s for s in month.dailies if (s.run_id, s.date.isoformat()) not in merged]
-        if new:
-            month.action = "blocked"
-            month.problems.append(
-                f"{month.label}: already compacted, but {len(new)} daily snapshot(s) arrived later "
-                f"({', '.join(str(s.date) for s in new)}): they stay daily (readers see them) and are not merged"
-            )
-        else:
-            month.action = "finish"  # an earlier run wrote and recorded the monthly file, then stopped
+        # new: snapshots committed after the month was compacted (a backfill), merged into a new monthly file;
+        # none: an earlier run wrote and recorded the monthly file, then stopped before removing every daily
+        month.action = "compact" if new else "finish"
     else:
         month.action = "compact"
     return month
@@ -308,9 +309,11 @@ def remove_empty(folder: Path, stop: Path) -> None:
 
 
 def compact_month(con, datos: Path, month: Month, contract: Contract, retention_class: str, today: dt.date) -> str:
-    """Merge, verify, record, then remove the dailies. Returns the line to print; raises nothing on bad data
-    (that is a blocked month), only PipelineError when the written file does not verify."""
+    """Merge, verify, record, then remove the dailies. A month compacted before is merged again with the daily
+    snapshots committed since (its monthly file is one of the inputs). Returns the line to print; bad input
+    blocks the month, and a written file that does not verify is a PipelineError (nothing removed)."""
     dailies = month.dailies
+    previous = month.record if month.record and month.record.get("status") == "compacted" else None
     shas = {}
     for snap in dailies:
         shas[snap.run_id], problems = file_problems(con, snap, contract)
@@ -318,45 +321,31 @@ def compact_month(con, datos: Path, month: Month, contract: Contract, retention_
     if month.problems:
         month.action = "blocked"
         return ""
-    files = [s.path for s in dailies]
-    before = checksum(con, files)
-    listed = ", ".join(sql_literal(f) for f in files)
-    con.execute(
-        "create or replace view daily_rows as select * from read_parquet("
-        f"[{listed}], hive_partitioning = false, file_row_number = true)"
-    )
     target = month.monthly_path
+    files = [s.path for s in dailies] + ([target] if previous else [])
+    keep = ", ".join(sql_literal(s.run_id) for s in month.snapshots)  # only committed snapshots' rows
+    listed = ", ".join(sql_literal(f) for f in files)
+    source = f"read_parquet([{listed}], hive_partitioning = false, file_row_number = true) where run_id in ({keep})"
+    con.execute(f"create or replace view daily_rows as select * from {source}")
+    before = checksum(con, "select * exclude (file_row_number) from daily_rows")
+    merged_before = {(s["run_id"], s["snapshot_date"]): s for s in previous["snapshots"]} if previous else {}
+    for run in before["runs"]:
+        old = merged_before.get((run["run_id"], run["snapshot_date"]))
+        if old and (old["row_count"], old["row_hash_sum"]) != (run["row_count"], run["row_hash_sum"]):
+            raise PipelineError(f"compact: {month.label}: {target} no longer holds what run {run['run_id']} merged")
+    runs = {(r["run_id"], r["snapshot_date"]): r for r in before["runs"]}
     with atomic_path(target) as tmp:
         run_sql_file(con, "compact_month.sql").create_view("monthly_rows", replace=True)
         con.execute(f"copy monthly_rows to {sql_literal(tmp)} (format parquet, compression zstd)")
         crash_point("compact_monthly_written")
-        after = checksum(con, [tmp])
+        after = checksum(con, f"select * from read_parquet({sql_literal(tmp)}, hive_partitioning = false)")
         schema = relation_schema(con, tmp)
         if after != before or schema != expected_schema(contract):
             raise PipelineError(
-                f"compact: {month.label}: the monthly file does not match its daily files "
+                f"compact: {month.label}: the monthly file does not match its inputs "
                 f"(rows {after['row_count']} vs {before['row_count']}); nothing was removed: report this bug"
             )
-    crash_point("compact_after_monthly_file")
-    runs = {(r["run_id"], r["snapshot_date"]): r for r in before["runs"]}
-    record = {
-        "dataset": month.dataset,
-        "month": f"{month.year:04d}-{month.month:02d}",
-        "status": "compacted",
-        "retention_class": retention_class,
-        "compacted_as_of": today.isoformat(),
-        "compacted_at_utc": utc_now(),
-        "monthly_path": target.relative_to(datos).as_posix(),
-        "monthly_sha256": sha256_file(target),
-        "monthly_bytes": target.stat().st_size,
-        "schema_hash": contract.schema_hash,
-        "file_schema_sha256": schema_sha256(schema),
-        "row_count": after["row_count"],
-        "row_hash_sum": after["row_hash_sum"],
-        "row_hash_xor": after["row_hash_xor"],
-        "verified": {"row_count": True, "schema": True, "row_checksum": True, "per_run": True},
-        "duckdb_version": con.sql("select version()").fetchall()[0][0],
-        "snapshots": [
+        new_entries = [
             {
                 "run_id": s.run_id,
                 "snapshot_date": s.date.isoformat(),
@@ -367,14 +356,41 @@ def compact_month(con, datos: Path, month: Month, contract: Contract, retention_
                 "row_hash_sum": runs.get((s.run_id, s.date.isoformat()), {}).get("row_hash_sum", "0"),
             }
             for s in dailies
-        ],
-    }
-    write_json(history.compaction_record_path(datos, month.dataset, month.year, month.month), record)
+        ]
+        kept = [merged_before[(s.run_id, s.date.isoformat())] for s in month.snapshots if s not in dailies]
+        record = {
+            "dataset": month.dataset,
+            "month": f"{month.year:04d}-{month.month:02d}",
+            "status": "compacted",
+            "retention_class": retention_class,
+            "compacted_as_of": today.isoformat(),
+            "compacted_at_utc": utc_now(),
+            "monthly_path": target.relative_to(datos).as_posix(),
+            "monthly_sha256": sha256_file(tmp),
+            "monthly_bytes": tmp.stat().st_size,
+            "previous_sha256": sha256_file(target) if previous else None,  # the file this one replaces
+            "schema_hash": contract.schema_hash,
+            "file_schema_sha256": schema_sha256(schema),
+            "row_count": after["row_count"],
+            "row_hash_sum": after["row_hash_sum"],
+            "row_hash_xor": after["row_hash_xor"],
+            "verified": {"row_count": True, "schema": True, "row_checksum": True, "per_run": True},
+            "duckdb_version": con.sql("select version()").fetchall()[0][0],
+            "snapshots": sorted([*kept, *new_entries], key=lambda e: (e["snapshot_date"], e["run_id"])),
+        }
+        record_path = history.compaction_record_path(datos, month.dataset, month.year, month.month)
+        if previous:  # the new record first: until the rename, `previous_sha256` names the file still in place
+            write_json(record_path, record)
+            crash_point("compact_recompaction_recorded")
+    crash_point("compact_after_monthly_file")
+    if not previous:  # the commit point of a first compaction: the record that lists the monthly file
+        write_json(record_path, record)
     crash_point("compact_after_record")
     month.record = record
     removed = finish_month(month)
+    verb = "merged again with" if previous else "merged"
     return (
-        f"merged {len(dailies)} daily snapshots ({record['row_count']} rows) into {record['monthly_path']}, "
+        f"{verb} {len(dailies)} daily snapshots ({record['row_count']} rows in all) into {record['monthly_path']}, "
         f"verified; removed {removed} daily files"
     )
 

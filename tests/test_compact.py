@@ -330,3 +330,64 @@ def test_symlinks_are_reported_and_never_followed(datos, tmp_path):
     assert_march_untouched(datos, state, HEAVY)
     assert (march(datos) / "day=21").is_symlink() and heavy_file.is_symlink()
     assert sorted(p.name for p in outside.rglob("*")) == ["day=16", "heavy", "part-0000.parquet", "part-0000.parquet"]
+
+
+def test_a_changed_monthly_file_is_reported_and_its_month_left_alone(datos):
+    assert compact(datos).returncode == 0
+    monthly = march(datos) / "day=all/part-0000.parquet"
+    monthly.write_bytes(monthly.read_bytes()[:-10])
+    state = tree(datos)
+    run = compact(datos)
+    assert run.returncode == 1 and f"{monthly}: sha256 differs from its compaction record" in run.stderr
+    assert tree(datos) == state
+
+
+def test_a_snapshot_committed_after_its_month_was_compacted_is_merged_in(datos, template):
+    assert compact(datos).returncode == 0
+    first = json.loads((datos / f"metadata/compaction/{CORE}/2026-03.json").read_text())
+    late = write_day(datos, template, D(2026, 3, 23))  # e.g. a backfill run committed later
+    before = rows_by_snapshot(datos)
+    assert (CORE, late, "2026-03-23") in before  # read from its daily file meanwhile
+    run = compact(datos)
+    assert run.returncode == 0, run.stderr
+    assert f"{CORE} 2026-03: merged again with 1 daily snapshots" in run.stdout
+    assert month_files(datos, CORE, 2026, 3) == ["day=all/part-0000.parquet"]
+    record = json.loads((datos / f"metadata/compaction/{CORE}/2026-03.json").read_text())
+    assert record["previous_sha256"] == first["monthly_sha256"] != record["monthly_sha256"]
+    assert [s["snapshot_date"] for s in record["snapshots"]] == ["2026-03-02", "2026-03-09", "2026-03-16", "2026-03-23"]
+    assert rows_by_snapshot(datos) == before
+
+
+@pytest.mark.parametrize(
+    "point",
+    [
+        "compact_monthly_written",
+        "compact_recompaction_recorded",
+        "compact_after_monthly_file",
+        "compact_between_daily_removals",
+    ],
+)
+def test_a_crash_while_merging_a_late_snapshot_loses_nothing(datos, template, point):
+    assert compact(datos).returncode == 0
+    write_day(datos, template, D(2026, 3, 23))
+    write_day(datos, template, D(2026, 3, 30))
+    before = rows_by_snapshot(datos)
+    crashed = compact(datos, TRENDS_CRASH_AT=point)
+    assert crashed.returncode == 99, crashed.stderr
+    assert rows_by_snapshot(datos) == before
+    run = compact(datos)
+    assert run.returncode == 0, run.stderr
+    assert rows_by_snapshot(datos) == before
+    assert month_files(datos, CORE, 2026, 3) == ["day=all/part-0000.parquet"]
+    record = json.loads((datos / f"metadata/compaction/{CORE}/2026-03.json").read_text())
+    assert record["monthly_sha256"] == sha256_file(datos / record["monthly_path"]) and len(record["snapshots"]) == 5
+
+
+def test_compaction_holds_the_data_folder_lock(datos):
+    from common import data_lock
+
+    state = tree(datos)
+    with data_lock(datos, "aggregate run test"):
+        run = compact(datos)
+    assert run.returncode == 2 and "is locked by aggregate run test" in run.stderr
+    assert tree(datos) == state
