@@ -129,6 +129,15 @@ def scan_month(folder: Path) -> MonthScan:
     return scan
 
 
+def through_symlink(path: Path, stop: Path) -> bool:
+    """Whether `path` or any folder between it and `stop` is a symlink."""
+    while path != stop and path != path.parent:
+        if path.is_symlink():
+            return True
+        path = path.parent
+    return False
+
+
 def month_folders(dataset_dir: Path, problems: list[str]) -> dict[tuple[int, int], Path]:
     """The year=YYYY/month=MM folders of one dataset's history; symlinks and stray names are reported."""
     months: dict[tuple[int, int], Path] = {}
@@ -472,6 +481,8 @@ def plan_all(datos: Path, today: dt.date) -> tuple[list[Month], list[str]]:
             if stage == "daily":
                 continue
             folder = folders.get((year, month), root / name / f"year={year:04d}" / f"month={month:02d}")
+            if (year, month) not in folders and through_symlink(folder, root):
+                continue  # reported by the walk: never followed
             record_path = history.compaction_record_path(datos, name, year, month)
             record = read_json(record_path, "compaction record") if record_path.is_file() else None
             scan = scan_month(folder) if folder.is_dir() else MonthScan()

@@ -391,3 +391,16 @@ def test_compaction_holds_the_data_folder_lock(datos):
         run = compact(datos)
     assert run.returncode == 2 and "is locked by aggregate run test" in run.stderr
     assert tree(datos) == state
+
+
+def test_a_symlinked_year_folder_is_never_followed(datos, tmp_path):
+    year = datos / f"history/{CORE}/year=2024"
+    outside = tmp_path / "outside-year"
+    shutil.move(year, outside)
+    os.symlink(outside, year)  # the committed run of 2024-11-30 now points through a link out of the data folder
+    before = sorted(p.relative_to(outside).as_posix() for p in outside.rglob("*"))
+    run = compact(datos)
+    assert run.returncode == 1 and f"{year} is not a year=YYYY folder (or is a symlink)" in run.stderr
+    assert sorted(p.relative_to(outside).as_posix() for p in outside.rglob("*")) == before
+    assert not (datos / f"metadata/compaction/{CORE}/2024-11.json").exists()
+    assert month_files(datos, CORE, 2026, 3) == ["day=all/part-0000.parquet"]  # the rest is compacted
