@@ -77,6 +77,9 @@ def resolve(datos: Path, snap: Snapshot) -> Snapshot | None:
             if record.get("status") == "expired":
                 return None
             if record.get("status") == "compacted":
+                expected = f"history/{snap.dataset}/year={snap.date:%Y}/month={snap.date:%m}/day=all/part-0000.parquet"
+                if record.get("monthly_path") != expected:  # a record never sends a reader elsewhere
+                    raise PipelineError(f"history: {record_path} names {record.get('monthly_path')!r}, not {expected}")
                 return replace(snap, path=Path(datos) / record["monthly_path"], sha256=record["monthly_sha256"])
     return snap
 

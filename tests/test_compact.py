@@ -404,3 +404,13 @@ def test_a_symlinked_year_folder_is_never_followed(datos, tmp_path):
     assert sorted(p.relative_to(outside).as_posix() for p in outside.rglob("*")) == before
     assert not (datos / f"metadata/compaction/{CORE}/2024-11.json").exists()
     assert month_files(datos, CORE, 2026, 3) == ["day=all/part-0000.parquet"]  # the rest is compacted
+
+
+def test_a_compaction_record_cannot_send_readers_outside_the_history(datos):
+    assert compact(datos).returncode == 0
+    record_path = datos / f"metadata/compaction/{CORE}/2026-03.json"
+    record = json.loads(record_path.read_text())
+    record["monthly_path"] = "../../outside.parquet"
+    record_path.write_text(json.dumps(record))
+    with pytest.raises(history.PipelineError, match=r"names '\.\./\.\./outside\.parquet'"):
+        history.snapshots(datos, CORE)
