@@ -414,3 +414,20 @@ def test_a_compaction_record_cannot_send_readers_outside_the_history(datos):
     record_path.write_text(json.dumps(record))
     with pytest.raises(history.PipelineError, match=r"names '\.\./\.\./outside\.parquet'"):
         history.snapshots(datos, CORE)
+
+
+def test_make_compact_is_the_verb_a_person_types(datos):
+    """`make compact` (compact is a verb that writes no settings file, so it runs in the project itself)."""
+    import subprocess
+
+    from common import ROOT
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MAKE")}
+    env.update(DATOS=str(datos), RUN_DATE=TODAY.isoformat())
+    state = tree(datos)
+    dry = subprocess.run(["make", "compact", "DRY_RUN=1"], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert dry.returncode == 0, dry.stderr
+    assert "would change 25 months" in dry.stdout and tree(datos) == state  # 7 core x 3 + heavy 4
+    run = subprocess.run(["make", "compact"], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert "changed 25 months" in run.stdout and month_files(datos, CORE, 2026, 3) == ["day=all/part-0000.parquet"]
