@@ -131,8 +131,8 @@ replay: $(VENV_STAMP) ## rebuild the latest CSVs a past run published: RUN_ID=<u
 	@test -n "$(RUN_ID)" || { echo "make replay needs RUN_ID=<uuid>: see $(DATOS)/metadata/runs/" >&2; exit 2; }
 	$(PY) scripts/replay.py --run-id "$(RUN_ID)" $(if $(OUT),--out "$(OUT)")
 
-compact: $(VENV_STAMP) ## monthly: apply each dataset's retention class to its history (DRY_RUN=1 only lists)
-	$(PY) scripts/compact.py $(if $(DRY_RUN),--dry-run)
+compact: $(VENV_STAMP) ## monthly: merge old daily history into verified monthly files, apply retention (DRY_RUN=1 lists)
+	$(PY) scripts/compact.py $(if $(filter-out 0,$(DRY_RUN)),--dry-run)
 
 test: $(VENV_STAMP) ## run the offline test suite (pytest)
 	$(PY) -m pytest
@@ -148,10 +148,11 @@ lint: $(VENV_STAMP) ## ruff (Python), sqlfluff (DuckDB SQL), node --check (dashb
 equivalence: $(VENV_STAMP) ## V1 oracle vs V2 engine on the baseline cases (or INPUT_DIR=), V1 thresholds enforced
 	$(PY) scripts/equivalence.py $(if $(INPUT_DIR),--input-dir "$(INPUT_DIR)")
 
-bench: $(VENV_STAMP) ## benchmarks (not tests): V2 vs the V1 oracle on 1,000,000 repositories; cold and no-op demo
+bench: $(VENV_STAMP) ## benchmarks (not tests): V2 vs the V1 oracle on 1,000,000 repositories; cold and no-op demo; compaction
 	$(PY) scripts/bench_trend.py
 	$(PY) scripts/bench_pipeline.py
 	$(PY) scripts/bench_bridge.py
+	$(PY) scripts/bench_compact.py
 
 contract-check: $(VENV_STAMP) ## fail when a contract's version bump is smaller than its change (BASE=<git ref>)
 	$(PY) scripts/contract_check.py --base $(BASE)

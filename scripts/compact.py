@@ -1,83 +1,564 @@
-"""Apply each dataset's retention class to its history: daily snapshots while recent, then one per month.
+"""Monthly compaction: merge old daily history partitions into one verified monthly Parquet file per dataset.
 
-For every dataset (contracts/datasets/*.json, class in contracts/retention_classes.json), relative to RUN_DATE:
-  - a snapshot younger than `daily_days` days is kept;
-  - an older one is kept only if it is the last snapshot of its calendar month, and only while that month is
-    younger than `monthly_months` months;
-  - everything else is deleted (and emptied partition folders with it).
-The layout stays year=/month=/day=, so every reader keeps working. Only deletes: a run stopped half way leaves
-fewer files, never a broken one, and the next run finishes the job. Run monthly (`make compact`).
+For every dataset (contracts/datasets/*.json, its class in contracts/retention_classes.json), as of RUN_DATE:
+  - a month whose last day is younger than `daily_days` stays daily (so a month straddling the window waits);
+  - an older month's daily partitions, exactly those committed run records list, are merged by
+    sql/compact_month.sql into history/<dataset>/year=YYYY/month=MM/day=all/part-0000.parquet; the file is
+    checked against the dailies (row count, schema, order-independent row checksum, per run), the result goes
+    into metadata/compaction/<dataset>/<YYYY-MM>.json, and only then are the dailies removed;
+  - a month `monthly_months` or more months old is deleted (its record stays, marked expired).
+A month holding anything else (a stray or corrupt partition, a symlink, a missing snapshot) is reported and left
+exactly as it is. Holds the data folder's lock; a crash at any step is finished by the next run; a second run
+changes nothing. `--dry-run` lists what it would do. Docs: docs/compaction.md.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import hashlib
+import json
+import os
 import re
-import shutil
+import sys
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from common import CONTRACTS_DIR, load_contracts, read_json, run_cli, settings
+import history
+from common import (
+    CONTRACTS_DIR,
+    DUCKDB_TYPES,
+    HISTORY_EXTRA_COLUMNS,
+    Contract,
+    PipelineError,
+    atomic_path,
+    crash_point,
+    data_lock,
+    duckdb_connect,
+    load_contracts,
+    read_json,
+    run_cli,
+    run_sql_file,
+    settings,
+    sha256_file,
+    sql_literal,
+    utc_now,
+    write_json,
+)
 
-PARTITION = re.compile(r"year=(\d{4})/month=(\d{2})/day=(\d{2})")
+PART = "part-0000.parquet"
+MONTHLY_DAY = "day=all"  # the monthly file sits at the dailies' depth: DuckDB's hive reader cannot mix depths
+YEAR_DIR = re.compile(r"year=(\d{4})")
+MONTH_DIR = re.compile(r"month=(0[1-9]|1[0-2])")
+DAY_DIR = re.compile(r"day=(0[1-9]|[12]\d|3[01])")
+TEMP_FILE = re.compile(r"\..+\.\d+\.tmp")  # what common.atomic_path leaves when its process is killed
 
 
-def snapshots(dataset_dir: Path) -> dict[dt.date, Path]:
-    """The day partitions of one dataset's history, by date."""
-    found = {}
-    for part in dataset_dir.glob("year=*/month=*/day=*"):
-        match = PARTITION.search(part.as_posix())
-        if match and part.is_dir():
-            found[dt.date(*map(int, match.groups()))] = part
+# --------------------------------------------------------------------------- the rule (pure)
+
+
+def month_stage(today: dt.date, year: int, month: int, daily_days: int, monthly_months: int) -> str:
+    """'daily', 'monthly' or 'expired': where a calendar month is in its retention class as of `today`.
+
+    A month becomes monthly once its LAST day is `daily_days` old, so no snapshot leaves the daily layout
+    before its time; it expires when it is `monthly_months` calendar months old."""
+    months_old = (today.year * 12 + today.month) - (year * 12 + month)
+    if months_old >= monthly_months:
+        return "expired"
+    next_month = dt.date(year + month // 12, month % 12 + 1, 1)
+    last_day = next_month - dt.timedelta(days=1)
+    return "daily" if (today - last_day).days < daily_days else "monthly"
+
+
+# --------------------------------------------------------------------------- the folder walk (no symlinks)
+
+
+@dataclass
+class MonthScan:
+    """What one month folder holds, found without following any symlink."""
+
+    days: dict[int, Path] = field(default_factory=dict)  # day of month -> its daily file
+    monthly: Path | None = None
+    leftovers: list[Path] = field(default_factory=list)  # temporary files of a killed writer, and emptied folders
+    problems: list[str] = field(default_factory=list)
+
+
+def _entries(folder: Path) -> list[os.DirEntry]:
+    with os.scandir(folder) as it:
+        return sorted(it, key=lambda e: e.name)
+
+
+def scan_partition(folder: Path, scan: MonthScan) -> Path | None:
+    """The data file of one day=/ folder (or day=all/), its leftovers and anything odd in it."""
+    found = None
+    for entry in _entries(folder):
+        path = Path(entry.path)
+        if entry.is_symlink():
+            scan.problems.append(f"{path} is a symlink: not followed, left alone")
+        elif entry.name == PART and entry.is_file(follow_symlinks=False):
+            found = path
+        elif TEMP_FILE.fullmatch(entry.name) and entry.is_file(follow_symlinks=False):
+            scan.leftovers.append(path)
+        else:
+            scan.problems.append(f"{path} is not a history file (stray): move it away, then compact again")
+    if found is None and not scan.problems:
+        scan.leftovers.append(folder)  # an empty partition folder (or one holding only a killed writer's temp file)
     return found
 
 
-def to_delete(days: list[dt.date], today: dt.date, daily_days: int, monthly_months: int) -> list[dt.date]:
-    """The snapshot dates the retention rule drops (pure: the rule, without the filesystem)."""
-    last_of_month: dict[tuple[int, int], dt.date] = {}
-    for day in days:
-        key = (day.year, day.month)
-        last_of_month[key] = max(day, last_of_month.get(key, day))
-    drop = []
-    for day in sorted(days):
-        if (today - day).days < daily_days:
+def scan_month(folder: Path) -> MonthScan:
+    scan = MonthScan()
+    for entry in _entries(folder):
+        path = Path(entry.path)
+        day = DAY_DIR.fullmatch(entry.name)
+        if entry.is_symlink():
+            scan.problems.append(f"{path} is a symlink: not followed, left alone")
+        elif not entry.is_dir(follow_symlinks=False):
+            if TEMP_FILE.fullmatch(entry.name):
+                scan.leftovers.append(path)
+            else:
+                scan.problems.append(f"{path} is not a history partition (stray): move it away, then compact again")
+        elif entry.name == MONTHLY_DAY:
+            scan.monthly = scan_partition(path, scan)
+        elif day:
+            file = scan_partition(path, scan)
+            if file:
+                scan.days[int(day.group(1))] = file
+        else:
+            scan.problems.append(f"{path} is not a day=DD partition (stray): move it away, then compact again")
+    return scan
+
+
+def through_symlink(path: Path, stop: Path) -> bool:
+    """Whether `path` or any folder between it and `stop` is a symlink."""
+    while path != stop and path != path.parent:
+        if path.is_symlink():
+            return True
+        path = path.parent
+    return False
+
+
+def month_folders(dataset_dir: Path, problems: list[str]) -> dict[tuple[int, int], Path]:
+    """The year=YYYY/month=MM folders of one dataset's history; symlinks and stray names are reported."""
+    months: dict[tuple[int, int], Path] = {}
+    if dataset_dir.is_symlink():
+        problems.append(f"{dataset_dir} is a symlink: not followed, left alone")
+        return months
+    if not dataset_dir.is_dir():
+        return months
+    for year_entry in _entries(dataset_dir):
+        year = YEAR_DIR.fullmatch(year_entry.name)
+        if year_entry.is_symlink() or not year_entry.is_dir(follow_symlinks=False) or not year:
+            problems.append(f"{year_entry.path} is not a year=YYYY folder (or is a symlink): left alone")
             continue
-        months_old = (today.year * 12 + today.month) - (day.year * 12 + day.month)
-        if last_of_month[(day.year, day.month)] != day or months_old >= monthly_months:
-            drop.append(day)
-    return drop
+        for month_entry in _entries(Path(year_entry.path)):
+            month = MONTH_DIR.fullmatch(month_entry.name)
+            if month_entry.is_symlink() or not month_entry.is_dir(follow_symlinks=False) or not month:
+                problems.append(f"{month_entry.path} is not a month=MM folder (or is a symlink): left alone")
+                continue
+            months[(int(year.group(1)), int(month.group(1)))] = Path(month_entry.path)
+    return months
 
 
-def compact(datos: Path, today: dt.date, dry_run: bool = False) -> dict[str, list[dt.date]]:
+# --------------------------------------------------------------------------- checks in DuckDB
+
+
+def expected_schema(contract: Contract) -> list[tuple[str, str]]:
+    """The columns (name, DuckDB type) of every history file of `contract`'s dataset, in order."""
+    columns = [(c.name, DUCKDB_TYPES[c.type]) for c in contract.columns]
+    return [*columns, (HISTORY_EXTRA_COLUMNS[0], "VARCHAR"), (HISTORY_EXTRA_COLUMNS[1], "DATE")]
+
+
+def schema_sha256(schema: list[tuple[str, str]]) -> str:
+    return hashlib.sha256(json.dumps(schema, separators=(",", ":")).encode("ascii")).hexdigest()
+
+
+def file_problems(con, snap: history.Snapshot, contract: Contract) -> tuple[str | None, list[str]]:
+    """(sha256, problems) of one daily file: the run's recorded checksum, readability, schema, and that it holds
+    exactly that run's snapshot."""
+    import duckdb
+
+    digest = sha256_file(snap.path)
+    where = f"{snap.dataset} snapshot of {snap.date} (run {snap.run_id}), {snap.path}"
+    if snap.sha256 and digest != snap.sha256:
+        return digest, [f"{where}: sha256 differs from its run record (changed or corrupt): not merged"]
+    try:
+        rel = con.sql(f"select * from read_parquet({sql_literal(snap.path)}, hive_partitioning = false)")
+        schema = list(zip(rel.columns, [str(t) for t in rel.types], strict=True))
+        if schema != expected_schema(contract):
+            return digest, [f"{where}: schema {schema} is not the contract's: not merged"]
+        held = con.sql(
+            f"select distinct run_id, snapshot_date from read_parquet({sql_literal(snap.path)}, "
+            "hive_partitioning = false)"
+        ).fetchall()
+    except duckdb.Error as exc:
+        return digest, [f"{where}: unreadable (corrupt or truncated: {str(exc).splitlines()[0]}): not merged"]
+    if held and held != [(snap.run_id, snap.date)]:
+        return digest, [f"{where}: holds {held}, not that run's rows: not merged"]
+    return digest, []
+
+
+def checksum(con, query: str) -> dict:
+    """Row count, order-independent row checksums and per-run figures of the history rows `query` selects."""
+    con.execute(f"create or replace view checked_rows as {query}")
+    row_count, hash_sum, hash_xor, per_run = run_sql_file(con, "compact_checksum.sql").fetchall()[0]
+    return {
+        "row_count": row_count,
+        "row_hash_sum": hash_sum,
+        "row_hash_xor": hash_xor,
+        "runs": [
+            {
+                "run_id": run["run_id"],
+                "snapshot_date": run["snapshot_date"].isoformat(),
+                "row_count": run["row_count"],
+                "row_hash_sum": str(run["row_hash_sum"]),
+            }
+            for run in per_run or []
+        ],
+    }
+
+
+def relation_schema(con, path: Path) -> list[tuple[str, str]]:
+    rel = con.sql(f"select * from read_parquet({sql_literal(path)}, hive_partitioning = false)")
+    return list(zip(rel.columns, [str(t) for t in rel.types], strict=True))
+
+
+# --------------------------------------------------------------------------- one month
+
+
+@dataclass
+class Month:
+    dataset: str
+    year: int
+    month: int
+    folder: Path
+    stage: str
+    snapshots: list[history.Snapshot]
+    scan: MonthScan
+    record: dict | None
+    action: str = "none"  # none | compact | finish | expire | blocked
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        return f"{self.dataset} {self.year:04d}-{self.month:02d}"
+
+    @property
+    def monthly_path(self) -> Path:
+        return self.folder / MONTHLY_DAY / PART
+
+    @property
+    def dailies(self) -> list[history.Snapshot]:
+        """The committed snapshots still read from their daily file."""
+        return [s for s in self.snapshots if s.path.parent.name != MONTHLY_DAY]
+
+
+def plan(month: Month) -> Month:
+    """Decide what to do with one month (no change on disk): the action and, when blocked, why."""
+    month.problems = list(month.scan.problems)
+    listed_days = set()
+    for snap in month.snapshots:
+        if snap.path.parent.name == MONTHLY_DAY:
+            if not snap.path.is_file():
+                month.problems.append(f"{month.label}: monthly file {snap.path} (run {snap.run_id}) is missing")
+            continue
+        expected = month.folder / f"day={snap.date.day:02d}" / PART
+        if snap.path != expected:
+            month.problems.append(f"{month.label}: run {snap.run_id} records {snap.path}, not {expected}: left alone")
+        elif not snap.path.is_file() and month.stage != "expired":  # an expired month may be half deleted
+            month.problems.append(f"{month.label}: {snap.path} (run {snap.run_id}) is missing: nothing merged")
+        listed_days.add(snap.date.day)
+    for day, path in sorted(month.scan.days.items()):
+        if day not in listed_days:
+            month.problems.append(f"{path}: no committed run record lists it (stray partition): not merged")
+    record = month.record if month.record and month.record.get("status") == "compacted" else None
+    interrupted = False  # a re-compaction recorded its new file, then stopped before renaming it into place
+    if month.scan.monthly and not record and not month.dailies:
+        month.problems.append(f"{month.scan.monthly}: no compaction record lists it (stray): left alone")
+    if record and not month.scan.monthly and month.stage != "expired":
+        month.problems.append(f"{month.label}: its compaction record lists {record['monthly_path']}, which is missing")
+    elif record and month.scan.monthly:
+        digest = sha256_file(month.scan.monthly)
+        interrupted = digest != record["monthly_sha256"] and digest == record.get("previous_sha256")
+        if digest != record["monthly_sha256"] and not interrupted:
+            month.problems.append(
+                f"{month.scan.monthly}: sha256 differs from its compaction record (changed or corrupt): "
+                "restore it from git; nothing of the month is changed"
+            )
+    if month.problems:
+        month.action = "blocked"
+    elif month.stage == "expired":
+        has_data = month.scan.days or month.scan.monthly
+        month.action = "expire" if has_data else "none"
+    elif not month.dailies:
+        month.action = "none"
+    elif record and not interrupted:
+        merged = {(s["run_id"], s["snapshot_date"]) for s in record["snapshots"]}
+        new = [s for s in month.dailies if (s.run_id, s.date.isoformat()) not in merged]
+        # new: snapshots committed after the month was compacted (a backfill), merged into a new monthly file;
+        # none: an earlier run wrote and recorded the monthly file, then stopped before removing every daily
+        month.action = "compact" if new else "finish"
+    else:
+        month.action = "compact"
+    return month
+
+
+def remove_daily(path: Path) -> None:
+    path.unlink()
+    folder = path.parent
+    if not any(folder.iterdir()):
+        folder.rmdir()
+
+
+def remove_empty(folder: Path, stop: Path) -> None:
+    """Remove `folder` and its parents up to (not including) `stop` while they are empty."""
+    while folder != stop and folder.is_dir() and not folder.is_symlink() and not any(folder.iterdir()):
+        folder.rmdir()
+        folder = folder.parent
+
+
+def compact_month(con, datos: Path, month: Month, contract: Contract, retention_class: str, today: dt.date) -> str:
+    """Merge, verify, record, then remove the dailies. A month compacted before is merged again with the daily
+    snapshots committed since (its monthly file is one of the inputs). Returns the line to print; bad input
+    blocks the month, and a written file that does not verify is a PipelineError (nothing removed)."""
+    dailies = month.dailies
+    previous = month.record if month.record and month.record.get("status") == "compacted" else None
+    shas = {}
+    for snap in dailies:
+        shas[snap.run_id], problems = file_problems(con, snap, contract)
+        month.problems += problems
+    if month.problems:
+        month.action = "blocked"
+        return ""
+    target = month.monthly_path
+    files = [s.path for s in dailies] + ([target] if previous else [])
+    keep = ", ".join(sql_literal(s.run_id) for s in month.snapshots)  # only committed snapshots' rows
+    listed = ", ".join(sql_literal(f) for f in files)
+    source = f"read_parquet([{listed}], hive_partitioning = false, file_row_number = true) where run_id in ({keep})"
+    con.execute(f"create or replace view daily_rows as select * from {source}")
+    before = checksum(con, "select * exclude (file_row_number) from daily_rows")
+    merged_before = {(s["run_id"], s["snapshot_date"]): s for s in previous["snapshots"]} if previous else {}
+    for run in before["runs"]:
+        old = merged_before.get((run["run_id"], run["snapshot_date"]))
+        if old and (old["row_count"], old["row_hash_sum"]) != (run["row_count"], run["row_hash_sum"]):
+            raise PipelineError(f"compact: {month.label}: {target} no longer holds what run {run['run_id']} merged")
+    runs = {(r["run_id"], r["snapshot_date"]): r for r in before["runs"]}
+    with atomic_path(target) as tmp:
+        run_sql_file(con, "compact_month.sql").create_view("monthly_rows", replace=True)
+        con.execute(f"copy monthly_rows to {sql_literal(tmp)} (format parquet, compression zstd)")
+        crash_point("compact_monthly_written")
+        after = checksum(con, f"select * from read_parquet({sql_literal(tmp)}, hive_partitioning = false)")
+        schema = relation_schema(con, tmp)
+        if after != before or schema != expected_schema(contract):
+            raise PipelineError(
+                f"compact: {month.label}: the monthly file does not match its inputs "
+                f"(rows {after['row_count']} vs {before['row_count']}); nothing was removed: report this bug"
+            )
+        new_entries = [
+            {
+                "run_id": s.run_id,
+                "snapshot_date": s.date.isoformat(),
+                "daily_path": s.path.relative_to(datos).as_posix(),
+                "daily_sha256": shas[s.run_id],
+                "daily_bytes": s.path.stat().st_size,
+                "row_count": runs.get((s.run_id, s.date.isoformat()), {}).get("row_count", 0),
+                "row_hash_sum": runs.get((s.run_id, s.date.isoformat()), {}).get("row_hash_sum", "0"),
+            }
+            for s in dailies
+        ]
+        kept = [merged_before[(s.run_id, s.date.isoformat())] for s in month.snapshots if s not in dailies]
+        record = {
+            "dataset": month.dataset,
+            "month": f"{month.year:04d}-{month.month:02d}",
+            "status": "compacted",
+            "retention_class": retention_class,
+            "compacted_as_of": today.isoformat(),
+            "compacted_at_utc": utc_now(),
+            "monthly_path": target.relative_to(datos).as_posix(),
+            "monthly_sha256": sha256_file(tmp),
+            "monthly_bytes": tmp.stat().st_size,
+            "previous_sha256": sha256_file(target) if previous else None,  # the file this one replaces
+            "schema_hash": contract.schema_hash,
+            "file_schema_sha256": schema_sha256(schema),
+            "row_count": after["row_count"],
+            "row_hash_sum": after["row_hash_sum"],
+            "row_hash_xor": after["row_hash_xor"],
+            "verified": {"row_count": True, "schema": True, "row_checksum": True, "per_run": True},
+            "duckdb_version": con.sql("select version()").fetchall()[0][0],
+            "snapshots": sorted([*kept, *new_entries], key=lambda e: (e["snapshot_date"], e["run_id"])),
+        }
+        record_path = history.compaction_record_path(datos, month.dataset, month.year, month.month)
+        if previous:  # the new record first: until the rename, `previous_sha256` names the file still in place
+            write_json(record_path, record)
+            crash_point("compact_recompaction_recorded")
+    crash_point("compact_after_monthly_file")
+    if not previous:  # the commit point of a first compaction: the record that lists the monthly file
+        write_json(record_path, record)
+    crash_point("compact_after_record")
+    month.record = record
+    removed = finish_month(month)
+    verb = "merged again with" if previous else "merged"
+    return (
+        f"{verb} {len(dailies)} daily snapshots ({record['row_count']} rows in all) into {record['monthly_path']}, "
+        f"verified; removed {removed} daily files"
+    )
+
+
+def finish_month(month: Month) -> int:
+    """Remove the dailies a verified, recorded monthly file holds (also what an interrupted run left)."""
+    record = month.record
+    if sha256_file(month.monthly_path) != record["monthly_sha256"]:
+        month.problems.append(f"{month.monthly_path}: sha256 differs from its compaction record: nothing removed")
+        month.action = "blocked"
+        return 0
+    recorded = {(s["run_id"], s["snapshot_date"]): s["daily_sha256"] for s in record["snapshots"]}
+    dailies = month.dailies
+    for snap in dailies:
+        if sha256_file(snap.path) != recorded[(snap.run_id, snap.date.isoformat())]:
+            month.problems.append(f"{snap.path}: differs from the file compaction merged: nothing removed")
+            month.action = "blocked"
+            return 0
+    for i, snap in enumerate(dailies):
+        remove_daily(snap.path)
+        if i == 0:
+            crash_point("compact_between_daily_removals")
+    return len(dailies)
+
+
+def expire_month(datos: Path, month: Month, retention_class: str, today: dt.date) -> str:
+    """Delete a month past its retention; its record stays, marked expired, saying what was deleted."""
+    previous = month.record if month.record and month.record.get("status") == "compacted" else {}
+    merged = previous.get("snapshots", [])
+    known = {(s["run_id"], s["snapshot_date"]) for s in merged}
+    daily = [
+        {"run_id": s.run_id, "snapshot_date": s.date.isoformat(), "daily_path": s.path.relative_to(datos).as_posix()}
+        for s in month.dailies
+        if (s.run_id, s.date.isoformat()) not in known
+    ]
+    record = {
+        "dataset": month.dataset,
+        "month": f"{month.year:04d}-{month.month:02d}",
+        "status": "expired",
+        "retention_class": retention_class,
+        "expired_as_of": today.isoformat(),
+        "expired_at_utc": utc_now(),
+        "monthly_path": previous.get("monthly_path"),
+        "monthly_sha256": previous.get("monthly_sha256"),
+        "snapshots": sorted([*merged, *daily], key=lambda s: (s["snapshot_date"], s["run_id"])),
+    }
+    write_json(history.compaction_record_path(datos, month.dataset, month.year, month.month), record)
+    crash_point("compact_before_expiry_delete")
+    files = [*month.scan.days.values(), *([month.scan.monthly] if month.scan.monthly else [])]
+    for file in files:
+        remove_daily(file)
+    return f"deleted {len(files)} files ({len(record['snapshots'])} snapshots) past the {retention_class} retention"
+
+
+# --------------------------------------------------------------------------- the whole history
+
+
+def plan_all(datos: Path, today: dt.date) -> tuple[list[Month], list[str]]:
+    """Every past-window month of every dataset with its planned action, and the problems outside any month."""
     classes = read_json(CONTRACTS_DIR / "retention_classes.json", "retention classes")
-    dropped = {}
-    for name, contract in load_contracts().items():
+    root = Path(datos) / "history"
+    problems: list[str] = []
+    months: list[Month] = []
+    if root.is_symlink():
+        return months, [f"{root} is a symlink: not followed, nothing compacted"]
+    contracts = load_contracts()
+    if root.is_dir():
+        for entry in _entries(root):
+            if entry.name not in contracts:
+                problems.append(f"{entry.path}: no dataset contract of that name: left alone")
+    for name, contract in contracts.items():
         spec = classes[contract.raw["retention_class"]]
-        found = snapshots(datos / "history" / name)
-        dropped[name] = to_delete(list(found), today, spec["daily_days"], spec["monthly_months"])
-        if dry_run:
+        folders = month_folders(root / name, problems)
+        by_month: dict[tuple[int, int], list[history.Snapshot]] = {}
+        for snap in history.snapshots(datos, name):
+            by_month.setdefault((snap.date.year, snap.date.month), []).append(snap)
+        for year, month in sorted(set(folders) | set(by_month)):
+            stage = month_stage(today, year, month, spec["daily_days"], spec["monthly_months"])
+            if stage == "daily":
+                continue
+            folder = folders.get((year, month), root / name / f"year={year:04d}" / f"month={month:02d}")
+            if (year, month) not in folders and through_symlink(folder, root):
+                continue  # reported by the walk: never followed
+            record_path = history.compaction_record_path(datos, name, year, month)
+            record = read_json(record_path, "compaction record") if record_path.is_file() else None
+            scan = scan_month(folder) if folder.is_dir() else MonthScan()
+            snaps = by_month.get((year, month), [])
+            months.append(plan(Month(name, year, month, folder, stage, snaps, scan, record)))
+    return months, problems
+
+
+def compact(datos: Path, today: dt.date, dry_run: bool = False) -> tuple[int, list[str], list[str]]:
+    """Run (or, with dry_run, only describe) compaction as of `today`.
+
+    Returns (months changed or to change, lines saying what, problems)."""
+    months, problems = plan_all(datos, today)
+    contracts = load_contracts()
+    classes = {name: c.raw["retention_class"] for name, c in contracts.items()}
+    lines = []
+    changed = 0
+    con = None if dry_run else duckdb_connect()
+    for month in months:
+        if month.action in ("none", "blocked"):
+            problems += month.problems
             continue
-        for day in dropped[name]:
-            shutil.rmtree(found[day])
-            for parent in (found[day].parent, found[day].parent.parent):  # month=, then year=, once empty
-                if parent.is_dir() and not any(parent.iterdir()):
-                    parent.rmdir()
-    return dropped
+        for leftover in month.scan.leftovers:
+            if dry_run:
+                lines.append(f"{month.label}: would remove {leftover} (left by an interrupted writer)")
+            elif leftover.is_dir():
+                remove_empty(leftover, month.folder)
+            else:
+                leftover.unlink(missing_ok=True)
+        if dry_run:
+            lines.append(f"{month.label}: would {describe(month)}")
+            changed += 1
+            continue
+        if month.action == "compact":
+            line = compact_month(con, datos, month, contracts[month.dataset], classes[month.dataset], today)
+        elif month.action == "finish":
+            line = f"finished an interrupted compaction: removed {finish_month(month)} merged daily files"
+        else:
+            line = expire_month(datos, month, classes[month.dataset], today)
+        if month.action == "blocked":
+            problems += month.problems
+            continue
+        remove_empty(month.folder, Path(datos) / "history" / month.dataset)
+        lines.append(f"{month.label}: {line}")
+        changed += 1
+    return changed, lines, problems
+
+
+def describe(month: Month) -> str:
+    if month.action == "compact":
+        return f"merge {len(month.dailies)} daily snapshots into {month.monthly_path}, verify, remove the dailies"
+    if month.action == "finish":
+        return f"remove {len(month.dailies)} daily files already merged into {month.monthly_path}"
+    return "delete the month (past its retention), keeping its record marked expired"
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--dry-run", action="store_true", help="say what would be deleted, delete nothing")
+    parser.add_argument("--dry-run", action="store_true", help="list what would be done, change nothing")
     args = parser.parse_args(argv)
     cfg = settings()
-    dropped = compact(cfg.datos, cfg.run_date, args.dry_run)
-    verb = "would delete" if args.dry_run else "deleted"
-    for name, days in dropped.items():
-        if days:
-            print(f"compact: {name}: {verb} {len(days)} snapshots ({days[0]} .. {days[-1]})")
-    total = sum(map(len, dropped.values()))
-    print(f"compact: {verb} {total} snapshots in {cfg.datos / 'history'} (retention as of {cfg.run_date})")
-    return 0
+    if args.dry_run:
+        changed, lines, problems = compact(cfg.datos, cfg.run_date, dry_run=True)
+    else:
+        with data_lock(cfg.datos, f"compact as of {cfg.run_date}"):
+            changed, lines, problems = compact(cfg.datos, cfg.run_date)
+    for line in lines:
+        print(f"compact: {line}")
+    for problem in problems:
+        print(f"compact: NOT DONE: {problem}", file=sys.stderr)
+    verb = "would change" if args.dry_run else "changed"
+    print(
+        f"compact: {verb} {changed} months in "
+        f"{cfg.datos / 'history'} (retention as of {cfg.run_date}); {len(problems)} problems"
+    )
+    return 1 if problems else 0
 
 
 if __name__ == "__main__":

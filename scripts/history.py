@@ -12,12 +12,13 @@ snapshot of that date.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from common import PipelineError, read_json, sql_literal
 
 RUNS_DIR = Path("metadata") / "runs"
+COMPACTION_DIR = Path("metadata") / "compaction"
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,36 @@ def snapshots(datos: Path, dataset: str, runs: list[dict] | None = None) -> list
             by_date[day] = Snapshot(
                 dataset, record["run_id"], day, Path(datos) / entry["history_path"], entry.get("history_sha256")
             )
-    return [by_date[day] for day in sorted(by_date)]
+    resolved = [resolve(datos, by_date[day]) for day in sorted(by_date)]
+    return [snap for snap in resolved if snap is not None]
+
+
+def compaction_record_path(datos: Path, dataset: str, year: int, month: int) -> Path:
+    """Where the compaction record of one dataset's month lives: metadata/compaction/<dataset>/<YYYY-MM>.json."""
+    return Path(datos) / COMPACTION_DIR / dataset / f"{year:04d}-{month:02d}.json"
+
+
+def resolve(datos: Path, snap: Snapshot) -> Snapshot | None:
+    """Where `snap`'s rows are now: its daily file while it exists, else the monthly file that compaction merged
+    it into (the month's compaction record lists the run, with the file's sha256); None when retention deleted
+    it (the record says expired). Each snapshot resolves to exactly one file, so a month caught between
+    compaction steps is never read twice."""
+    if snap.path.is_file():
+        return snap
+    record_path = compaction_record_path(datos, snap.dataset, snap.date.year, snap.date.month)
+    if not record_path.is_file():
+        return snap
+    record = read_json(record_path, "compaction record")
+    for merged in record.get("snapshots", []):
+        if merged.get("run_id") == snap.run_id and merged.get("snapshot_date") == snap.date.isoformat():
+            if record.get("status") == "expired":
+                return None
+            if record.get("status") == "compacted":
+                expected = f"history/{snap.dataset}/year={snap.date:%Y}/month={snap.date:%m}/day=all/part-0000.parquet"
+                if record.get("monthly_path") != expected:  # a record never sends a reader elsewhere
+                    raise PipelineError(f"history: {record_path} names {record.get('monthly_path')!r}, not {expected}")
+                return replace(snap, path=Path(datos) / record["monthly_path"], sha256=record["monthly_sha256"])
+    return snap
 
 
 def read_snapshot(con, snap: Snapshot):

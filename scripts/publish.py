@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+import history
 from common import (
     PipelineError,
     duckdb_connect,
@@ -69,12 +70,15 @@ def dashboard_files(datos: Path) -> dict[str, bytes]:
             "rows": records(trend),
         }
     ).encode("utf-8")
-    partitions = sorted((datos / "history" / "trend_score").glob("year=*/month=*/day=*/part-0000.parquet"))
+    # the committed snapshots, each from its daily file or from the monthly file compaction merged it into
+    committed = history.snapshots(datos, "trend_score")
     snapshots: dict[str, dict] = {}
-    if partitions:
+    if committed:
+        parquet_files = sorted({snap.path for snap in committed})
         con.sql(
             "create view trend_history as select * from read_parquet("
-            f"[{', '.join(sql_literal(p) for p in partitions)}], hive_partitioning = false)"
+            f"[{', '.join(sql_literal(p) for p in parquet_files)}], hive_partitioning = false) "
+            f"where run_id in ({', '.join(sql_literal(snap.run_id) for snap in committed)})"
         )
         for row in records(run_sql_file(con, "trend_history.sql")):
             # the arguments are evaluated for every row: each row loses its snapshot_date and run_id here

@@ -7,9 +7,11 @@ recorded, so a replay either matches byte for byte or says which file differs.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import hashlib
 from pathlib import Path
 
+import history
 from common import (
     HISTORY_EXTRA_COLUMNS,
     PipelineError,
@@ -43,13 +45,29 @@ def replay(datos: Path, run_id: str, out: Path) -> list[Path]:
         name = dataset["dataset_logical_name"]
         if not dataset["history_path"]:
             raise PipelineError(f"replay: run {run_id} wrote no history for {name} (history writes were off)")
-        partition = datos / dataset["history_path"]
+        snap = history.resolve(  # the daily partition, or the monthly file compaction merged it into
+            datos,
+            history.Snapshot(
+                name,
+                run_id,
+                dt.date.fromisoformat(manifest["run_date"]),
+                datos / dataset["history_path"],
+                dataset.get("history_sha256"),
+            ),
+        )
+        if snap is None:
+            raise PipelineError(f"replay: {name}: run {run_id}'s snapshot was deleted by retention (make compact)")
+        partition = snap.path
         if not partition.is_file():
             raise PipelineError(f"replay: {name}: history partition {partition} is missing")
         try:
-            rel = con.sql(f"select * from read_parquet({sql_literal(partition)}, hive_partitioning = false)")
-            columns = rel.columns
-            stored = rel.fetchall()
+            columns = con.sql(
+                f"select * from read_parquet({sql_literal(partition)}, hive_partitioning = false)"
+            ).columns
+            stored = history.read_snapshot(con, snap).fetchall()
+            if not stored and partition == datos / dataset["history_path"]:  # a daily file of another run: whose?
+                stored = con.sql(f"select * from read_parquet({sql_literal(partition)}, hive_partitioning = false)")
+                stored = stored.fetchall()
         except duckdb.Error as exc:
             raise PipelineError(f"replay: {name}: {partition} is unreadable (corrupt or truncated): {exc}") from None
         if columns[-len(HISTORY_EXTRA_COLUMNS) :] != list(HISTORY_EXTRA_COLUMNS):
