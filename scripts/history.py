@@ -123,7 +123,8 @@ def load_snapshots(con, snaps: list[Snapshot], table: str | None) -> dict[int, i
                 f"history: {snap.dataset} snapshot of {snap.date}: {snap.path} differs from what run "
                 f"{snap.run_id} recorded (corrupt or edited); restore it before exporting"
             )
-    files = ", ".join(sql_literal(str(s.path)) for s in snaps)
+    # a compacted month holds several snapshots in one file: read each file once (the join picks each run's rows)
+    files = ", ".join(dict.fromkeys(sql_literal(str(s.path)) for s in snaps))
     index = ", ".join(f"({i}, {sql_literal(str(s.path))}, {sql_literal(s.run_id)})" for i, s in enumerate(snaps))
     rows = (
         f"select data.* exclude (filename), snaps.snap_index "
