@@ -242,8 +242,11 @@ def decide_status(classifiable: int, incomplete: Mapping[str, str]) -> tuple[str
 
 
 def activity_status(failed: Mapping[str, str]) -> list[str]:
-    """One warning per framework metric or repository whose calls failed (its value is left empty)."""
-    return [f"{subject}: {why}; left empty, not 0" for subject, why in failed.items()]
+    """One warning per framework metric (its value is left empty) or repository (its row is left out) that failed."""
+    return [
+        f"{subject}: {why}; " + ("left out of github_correlacion" if "/" in subject else "left empty, not 0")
+        for subject, why in failed.items()
+    ]
 
 
 def previous_commits(con, datos: Path, run_date: dt.date, warnings: list[str]):
