@@ -69,6 +69,7 @@ REPOS_FILE = "github_repos_2025.csv"
 LANGUAGES_FILE = "github_lenguajes.csv"
 COMMITS_FILE = "github_commits_frameworks.csv"
 CORRELATION_FILE = "github_correlacion.csv"
+REPOSITORIES_NAMED = 10
 
 SETTINGS_HELP = f"""settings (environment):
   DATOS, RUN_DATE       data folder (default datos) and run date (default today, UTC)
@@ -242,11 +243,14 @@ def decide_status(classifiable: int, incomplete: Mapping[str, str]) -> tuple[str
 
 
 def activity_status(failed: Mapping[str, str]) -> list[str]:
-    """One warning per framework metric (its value is left empty) or repository (its row is left out) that failed."""
-    return [
-        f"{subject}: {why}; " + ("left out of github_correlacion" if "/" in subject else "left empty, not 0")
-        for subject, why in failed.items()
-    ]
+    """One warning per framework metric (its value is left empty) or repository (its row is left out) that failed;
+    past REPOSITORIES_NAMED repositories the rest are counted in one line (a closed client fails them all)."""
+    frameworks = [f"{subject}: {why}; left empty, not 0" for subject, why in failed.items() if "/" not in subject]
+    repos = [f"{subject}: {why}; left out of github_correlacion" for subject, why in failed.items() if "/" in subject]
+    if len(repos) > REPOSITORIES_NAMED:
+        rest = len(repos) - REPOSITORIES_NAMED
+        repos = [*repos[:REPOSITORIES_NAMED], f"and {rest} more repositories left out of github_correlacion"]
+    return frameworks + repos
 
 
 def previous_commits(con, datos: Path, run_date: dt.date, warnings: list[str]):

@@ -334,3 +334,13 @@ def test_failed_activity_calls_are_named_and_left_empty_never_zero(env, replay, 
     assert (env / "staging/github/github_repos_2025.csv").read_bytes() == (
         offline / "staging/github/github_repos_2025.csv"
     ).read_bytes()
+
+
+def test_a_closed_client_names_every_framework_metric_and_counts_the_repositories():
+    failed = {f"{f} {m}": "call failed" for f, _ in act.FRAMEWORKS for m in act.METRICS}
+    failed |= {f"o/r{i}": "call failed" for i in range(100)}
+    warnings = gh.activity_status(failed)
+    assert len(warnings) == 20 + 10 + 1
+    assert warnings[0] == "React commits: call failed; left empty, not 0"
+    assert warnings[20] == "o/r0: call failed; left out of github_correlacion"
+    assert warnings[-1] == "and 90 more repositories left out of github_correlacion"
