@@ -41,7 +41,7 @@ DRY_RUN ?=
 DEMO_WEEKS := 2026-10-19 2026-10-26 2026-11-02 2026-11-09 2026-11-16 2026-11-23
 DEMO_DATE := $(lastword $(DEMO_WEEKS))
 DEMO_DIR ?= demo
-DEMO_AS_OF ?= $(DEMO_DATE)T06:00:00Z
+DEMO_AS_OF ?=# empty: each recorded week runs as of its own morning, <date>T06:00:00Z
 RECORDED := datos/recorded
 
 # What the GitHub job runs besides its script (the framework activity and correlation steps, issue 12).
@@ -142,7 +142,7 @@ lock: $(VENV_STAMP) ## rebuild requirements.lock (with hashes) from requirements
 
 docs: docs/data_contract.md ## regenerate docs/data_contract.md from contracts/
 
-recorded: $(VENV_STAMP) ## regenerate the bundled synthetic responses in datos/recorded/ (deterministic generators)
+recorded: $(VENV_STAMP) ## regenerate the bundled synthetic responses of the six recorded weeks in datos/recorded/ (deterministic)
 	$(PY) scripts/gen_recorded_rest.py
 	$(PY) scripts/gen_recorded_reddit.py
 
@@ -215,7 +215,7 @@ DEMO_CODE := $(wildcard scripts/*.py sql/*.sql contracts/*.json contracts/*.csv 
 define demo_week
 $(DEMO_DIR)/weeks/$(1).done: $(wildcard $(RECORDED)/*/$(1)/*) $(DEMO_CODE) $(2) | $(VENV_STAMP)
 	$$(MAKE) $(DEMO_DIR)/site/run_manifest.json DATOS=$(DEMO_DIR)/datos PUBLISH_DIR=$(DEMO_DIR)/site \
-	  RUN_DATE=$(1) OFFLINE=1 AS_OF=$(1)T06:00:00Z
+	  RUN_DATE=$(1) OFFLINE=1 AS_OF=$(or $(DEMO_AS_OF),$(1)T06:00:00Z)
 	mkdir -p $$(@D)
 	touch $$@.tmp
 	mv $$@.tmp $$@
