@@ -55,11 +55,16 @@ INPUT_DIR ?=
 OUTPUT ?=
 DRY_RUN ?=
 
-# The demo: the bundled recorded responses of one run date, run in a folder of its own.
-DEMO_DATE := 2026-11-23
+# The demo: the bundled recorded responses of six weekly run dates, replayed in order in a folder of its own.
+DEMO_WEEKS := 2026-10-19 2026-10-26 2026-11-02 2026-11-09 2026-11-16 2026-11-23
+DEMO_DATE := $(lastword $(DEMO_WEEKS))
 DEMO_DIR ?= demo
-DEMO_AS_OF ?= $(DEMO_DATE)T06:00:00Z
+DEMO_AS_OF ?=# empty: each recorded week runs as of its own morning, <date>T06:00:00Z
 RECORDED := datos/recorded
+
+# What the GitHub job runs besides its script (the framework activity and correlation steps, issue 12).
+GITHUB_JOB_CODE := scripts/github_activity.py scripts/history.py sql/github_commits_frameworks.sql \
+  sql/github_correlacion.sql contracts/datasets/github_commits.json contracts/datasets/github_correlacion.json
 
 SOURCES := github stackoverflow reddit
 RAW := $(DATOS)/raw
@@ -96,9 +101,7 @@ help: ## list the verbs (plain `make` does this)
 	@echo "Rollback switches (docs/runbook.md):"
 	@awk '/^#: / {sub(/^#: /, "  "); print}' $(MAKEFILE_LIST)
 
-demo: $(VENV_STAMP) ## the weekly pipeline on bundled recorded data (no secrets, no network), then a summary
-	$(MAKE) $(DEMO_DIR)/site/run_manifest.json DATOS=$(DEMO_DIR)/datos PUBLISH_DIR=$(DEMO_DIR)/site \
-	  RUN_DATE=$(DEMO_DATE) OFFLINE=1 AS_OF=$(DEMO_AS_OF)
+demo: $(VENV_STAMP) $(DEMO_DIR)/weeks/$(DEMO_DATE).done ## the weekly pipeline on the bundled recorded weeks (no secrets, no network), then a summary
 	$(PY) scripts/summary.py --datos $(DEMO_DIR)/datos --site $(DEMO_DIR)/site
 
 weekly: preflight ## the live weekly run: preflight -> extract x3 -> aggregate -> publish
@@ -164,7 +167,7 @@ lock: $(VENV_STAMP) ## rebuild requirements.lock (with hashes) from requirements
 
 docs: docs/data_contract.md ## regenerate docs/data_contract.md from contracts/
 
-recorded: $(VENV_STAMP) ## regenerate the bundled synthetic responses in datos/recorded/ (deterministic generators)
+recorded: $(VENV_STAMP) ## regenerate the bundled synthetic responses of the six recorded weeks in datos/recorded/ (deterministic)
 	$(PY) scripts/gen_recorded_rest.py
 	$(PY) scripts/gen_recorded_reddit.py
 
@@ -195,7 +198,7 @@ $(call status,$(1)): scripts/extract_$(1).py scripts/common.py $(2) $(SETTINGS)/
 	$(PY) scripts/extract_$(1).py $(if $(OFFLINE),--offline)
 endef
 ifeq ($(EXTRACT),1)
-$(eval $(call source_job,github,scripts/http_client.py))
+$(eval $(call source_job,github,scripts/http_client.py $(GITHUB_JOB_CODE)))
 $(eval $(call source_job,stackoverflow,scripts/http_client.py))
 $(eval $(call source_job,reddit,contracts/reddit_keywords.json))
 endif
@@ -305,3 +308,31 @@ bridge: $(VENV_STAMP) ## the 13 bridge JSON files + public run_manifest.json of 
 
 ci-dry-run: $(VENV_STAMP) ## the workflow's five jobs played locally: zip artifacts, fault scenarios, one line each
 	$(PY) scripts/ci_dry_run.py
+
+# ---------------------------------------------------------------- datasets: the GitHub vs Reddit intersection
+# Built from the two sources' staged files by SQL, like the trend score; header only when either is unavailable.
+$(WORK)/interseccion_github_reddit.csv: $(WORK)/degradation.json sql/interseccion_github_reddit.sql \
+  scripts/intersection.py scripts/common.py contracts/datasets/interseccion.json \
+  $(wildcard $(STAGING)/github/*.csv $(STAGING)/reddit/*.csv) | $(VENV_STAMP)
+	$(PY) scripts/intersection.py --output $@
+
+$(MANIFEST): $(WORK)/interseccion_github_reddit.csv
+
+# ---------------------------------------------------------------- demo: the recorded weeks, in order
+# One stamp per week: it depends on that week's recorded responses, the pipeline's code and the week before, never
+# on the settings files (the weeks share one data folder, so each week's run rewrites them).
+DEMO_CODE := $(wildcard scripts/*.py sql/*.sql contracts/*.json contracts/*.csv contracts/datasets/*.json)
+
+define demo_week
+$(DEMO_DIR)/weeks/$(1).done: $(wildcard $(RECORDED)/*/$(1)/*) $(DEMO_CODE) $(2) | $(VENV_STAMP)
+	$$(MAKE) $(DEMO_DIR)/site/run_manifest.json DATOS=$(DEMO_DIR)/datos PUBLISH_DIR=$(DEMO_DIR)/site \
+	  RUN_DATE=$(1) OFFLINE=1 AS_OF=$(or $(DEMO_AS_OF),$(1)T06:00:00Z)
+	mkdir -p $$(@D)
+	touch $$@.tmp
+	mv $$@.tmp $$@
+endef
+# each week paired with the one before it ("-" for the first): 2026-10-26:2026-10-19 ...
+DEMO_PAIRS := $(firstword $(DEMO_WEEKS)):- \
+  $(filter-out :%,$(join $(wordlist 2,99,$(DEMO_WEEKS)),$(addprefix :,$(DEMO_WEEKS))))
+$(foreach p,$(DEMO_PAIRS),$(eval $(call demo_week,$(word 1,$(subst :, ,$(p))),\
+  $(patsubst %,$(DEMO_DIR)/weeks/%.done,$(filter-out -,$(word 2,$(subst :, ,$(p))))))))

@@ -9,8 +9,15 @@ Transform (pure, `transform`): de-duplicate by full_name, keep the GITHUB_TOP_N 
 stars (ties by full_name), and write $DATOS/staging/github/github_repos_2025.csv, github_lenguajes.csv and
 _source_status.json.
 
+Then (scripts/github_activity.py) the activity of the five frameworks V1 tracks and the contributors of the 100
+repositories with most stars; DuckDB runs sql/github_commits_frameworks.sql (with the previous published
+snapshot, read through scripts/history.py) and sql/github_correlacion.sql, which write
+github_commits_frameworks.csv and github_correlacion.csv.
+
 Status: a month whose pages could not all be fetched makes the source `partial` (a warning names it);
 fewer than 1,500 repositories with a classifiable language -> `failed`, fewer than 2,000 -> `partial`.
+A framework metric or a repository whose calls failed is named in a warning and makes the source `partial`;
+its value stays empty (a framework) or its row is left out (a repository), never 0.
 """
 
 from __future__ import annotations
@@ -22,13 +29,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import github_activity as activity
+import history
 from common import (
     PipelineError,
+    duckdb_connect,
     get_logger,
     load_contracts,
     load_raw,
     require_secrets,
     run_cli,
+    run_sql_file,
     save_raw,
     settings,
     source_parser,
@@ -56,6 +67,9 @@ WARN_BELOW = 2000
 TOP_LANGUAGES = 10
 REPOS_FILE = "github_repos_2025.csv"
 LANGUAGES_FILE = "github_lenguajes.csv"
+COMMITS_FILE = "github_commits_frameworks.csv"
+CORRELATION_FILE = "github_correlacion.csv"
+REPOSITORIES_NAMED = 10
 
 SETTINGS_HELP = f"""settings (environment):
   DATOS, RUN_DATE       data folder (default datos) and run date (default today, UTC)
@@ -228,6 +242,63 @@ def decide_status(classifiable: int, incomplete: Mapping[str, str]) -> tuple[str
     return status, warnings, errors
 
 
+def activity_status(failed: Mapping[str, str]) -> list[str]:
+    """One warning per framework metric (its value is left empty) or repository (its row is left out) that failed;
+    past REPOSITORIES_NAMED repositories the rest are counted in one line (a closed client fails them all)."""
+    frameworks = [f"{subject}: {why}; left empty, not 0" for subject, why in failed.items() if "/" not in subject]
+    repos = [f"{subject}: {why}; left out of github_correlacion" for subject, why in failed.items() if "/" in subject]
+    if len(repos) > REPOSITORIES_NAMED:
+        rest = len(repos) - REPOSITORIES_NAMED
+        repos = [*repos[:REPOSITORIES_NAMED], f"and {rest} more repositories left out of github_correlacion"]
+    return frameworks + repos
+
+
+def previous_commits(con, datos: Path, run_date: dt.date, warnings: list[str]):
+    """The most recent github_commits snapshot published before `run_date` (an empty relation when none)."""
+    earlier = [snap for snap in history.snapshots(datos, "github_commits") if snap.date < run_date]
+    empty = "select cast(null as varchar) as framework, cast(null as bigint) as commits_2025 where false"
+    if not earlier:
+        return con.sql(empty)
+    try:
+        return history.read_snapshot(con, earlier[-1]).select("framework, commits_2025")
+    except PipelineError as exc:
+        warnings.append(f"previous github_commits snapshot unreadable ({exc}); commits_prev left empty")
+        return con.sql(empty)
+
+
+ACTIVITY_COLUMNS = {
+    "position": "int64",
+    "framework": "string",
+    "repo": "string",
+    "commits_2025": "int64",
+    "active_contributors": "int64",
+    "merged_prs": "int64",
+    "closed_issues": "int64",
+    "releases_count": "int64",
+}
+CONTRIBUTOR_COLUMNS = {"position": "int64", "repo_name": "string", "stars": "int64", "language": "string"}
+CONTRIBUTOR_COLUMNS["contributors"] = "int64"
+
+
+def arrow_table(rows: list[dict], columns: Mapping[str, str]):
+    """Rows as an Arrow table with fixed column types (so an empty list is still a typed relation)."""
+    import pyarrow as pa
+
+    schema = pa.schema([(name, getattr(pa, kind)()) for name, kind in columns.items()])
+    return pa.Table.from_pylist(rows, schema=schema)
+
+
+def derived_rows(run, frameworks: list[dict], contributors: list[dict], warnings: list[str]):
+    """(github_commits rows, github_correlacion rows) from the counts, computed by the two SQL files."""
+    con = duckdb_connect()
+    con.register("framework_activity", arrow_table(frameworks, ACTIVITY_COLUMNS))
+    con.register("previous_commits", previous_commits(con, run.datos, run.run_date, warnings).arrow().read_all())
+    commits = run_sql_file(con, "github_commits_frameworks.sql").fetchall()
+    con.register("repo_contributors", arrow_table(contributors, CONTRIBUTOR_COLUMNS))
+    correlation = run_sql_file(con, "github_correlacion.sql", {"snapshot_date": run.run_date.isoformat()}).fetchall()
+    return commits, correlation
+
+
 # --------------------------------------------------------------------------- CLI
 
 
@@ -267,18 +338,37 @@ def main(argv: list[str] | None = None) -> int:
     pages = [doc for label in found.pages for doc in found.pages[label]]
     repos, languages, classifiable = transform(pages, conf.top_n)
     status, warnings, errors = decide_status(classifiable, found.incomplete)
+
+    calls = activity.Calls(client, raw_dir)
+    frameworks = activity.framework_activity(calls, *run.window)
+    contributors = activity.repository_contributors(calls, repos)
+    if calls.missing:
+        raise PipelineError(
+            f"github: raw for {run.run_date} is incomplete ({len(calls.missing)} activity responses missing, first "
+            f"{calls.missing[0]}): run without --offline to fetch them"
+        )
+    for log_line in summarize(calls.errors):
+        log.error("%s", log_line)
+    call_errors += summarize(calls.errors)
+    activity_warnings = activity_status(calls.failed)
+    commits_rows, correlation_rows = derived_rows(run, frameworks, contributors, activity_warnings)
+    warnings += activity_warnings
+    if activity_warnings and status == "ok":
+        status = "partial"
     for message in warnings:
         log.warning("%s", message)
 
     contracts = load_contracts()
     write_csv(staging / REPOS_FILE, contracts["github_repos"].column_names, repos)
     write_csv(staging / LANGUAGES_FILE, contracts["github_lenguajes"].column_names, languages)
+    write_csv(staging / COMMITS_FILE, contracts["github_commits"].column_names, commits_rows)
+    write_csv(staging / CORRELATION_FILE, contracts["github_correlacion"].column_names, correlation_rows)
     write_source_status(
         staging,
         source=SOURCE,
         status=status,
         run_date=run.run_date,
-        files=[REPOS_FILE, LANGUAGES_FILE],
+        files=[REPOS_FILE, LANGUAGES_FILE, COMMITS_FILE, CORRELATION_FILE],
         requests=client.requests if client else 0,
         retries=client.retries if client else 0,
         waited_seconds=client.waited_seconds if client else 0.0,
@@ -286,13 +376,18 @@ def main(argv: list[str] | None = None) -> int:
         errors=[*call_errors, *errors],
     )
     log.info(
-        "github %s: wrote %s (%d repositories, %d classifiable) and %s (%d languages) from %d pages, %d requests",
+        "github %s: wrote %s (%d repositories, %d classifiable), %s (%d languages), %s (%d frameworks) and %s "
+        "(%d repositories) from %d search pages, %d requests",
         status,
         staging / REPOS_FILE,
         len(repos),
         classifiable,
         LANGUAGES_FILE,
         len(languages),
+        COMMITS_FILE,
+        len(commits_rows),
+        CORRELATION_FILE,
+        len(correlation_rows),
         len(pages),
         client.requests if client else 0,
     )

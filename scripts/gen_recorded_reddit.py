@@ -20,6 +20,7 @@ from pathlib import Path
 
 from common import ROOT, get_logger, run_cli, save_raw, window_for
 from extract_reddit import DEFAULT_MAX_POSTS, DEFAULT_SUBREDDITS, collect, page_body, page_name
+from gen_recorded_rest import WEEKS
 
 RUN_DATE = dt.date(2026, 11, 23)
 FETCHED_AT = dt.datetime(
@@ -345,12 +346,14 @@ AUTHOR_A = ["quiet", "rusty", "lazy", "brave", "sleepy", "curious", "grumpy", "t
 AUTHOR_B = ["falcon", "otter", "compiler", "packet", "lambda", "kernel", "badger", "pixel", "monad", "socket"]
 
 
-def build_listings(seed: int = SEED) -> dict[str, list[dict]]:
-    """Per subreddit, its `new` listing at FETCHED_AT: posts newest first, in Reddit's t3 shape."""
+def build_listings(
+    seed: int = SEED, fetched_at: dt.datetime = FETCHED_AT, first_id: int = FIRST_ID
+) -> dict[str, list[dict]]:
+    """Per subreddit, its `new` listing at `fetched_at`: posts newest first, in Reddit's t3 shape."""
     rng = random.Random(seed)
     drafts = []
     for sub in DEFAULT_SUBREDDITS:
-        moment = FETCHED_AT.timestamp()
+        moment = fetched_at.timestamp()
         for _ in range(POSTS_PER_SUBREDDIT):
             moment -= rng.expovariate(1 / (PACE[sub] * 60))
             title, selftext, is_self = make_text(sub, rng)
@@ -358,7 +361,7 @@ def build_listings(seed: int = SEED) -> dict[str, list[dict]]:
     drafts.sort(key=lambda d: (d[0], d[1]))  # ids grow with time across subreddits
     listings: dict[str, list[dict]] = {sub: [] for sub in DEFAULT_SUBREDDITS}
     for i, (created, sub, title, selftext, is_self, noise) in enumerate(drafts):
-        pid = base36(FIRST_ID + i * 7 + noise % 7)
+        pid = base36(first_id + i * 7 + noise % 7)
         permalink = f"/r/{sub}/comments/{pid}/{slug(title)}/"
         author = f"{AUTHOR_A[noise % 10]}_{AUTHOR_B[(noise // 10) % 10]}_{noise % 97}"
         score = int(rng.paretovariate(1.3)) - 1 + rng.randint(0, 3)
@@ -418,10 +421,20 @@ def memory_pages(listings: dict[str, list[dict]]):
     return get_page, served
 
 
-def generate(out_dir: Path) -> dict[str, dict]:
-    """Write the recorded pages into `out_dir` (stale pages removed); returns them by file name."""
-    get_page, served = memory_pages(build_listings())
-    collected = collect(DEFAULT_SUBREDDITS, DEFAULT_MAX_POSTS, window_for(RUN_DATE), get_page)
+def week_listings(run_date: dt.date) -> dict[str, list[dict]]:
+    """The listings read on `run_date` morning: the last week as committed, earlier weeks with seeds of their own
+    and post ids that are smaller the earlier the week (Reddit's ids grow with time)."""
+    if run_date == RUN_DATE:
+        return build_listings()
+    days = (RUN_DATE - run_date).days
+    fetched = dt.datetime.combine(run_date, FETCHED_AT.timetz())
+    return build_listings(SEED - days, fetched, FIRST_ID - days * 2600)
+
+
+def generate(out_dir: Path, run_date: dt.date = RUN_DATE) -> dict[str, dict]:
+    """Write the recorded pages of `run_date` into `out_dir` (stale pages removed); returns them by file name."""
+    get_page, served = memory_pages(week_listings(run_date))
+    collected = collect(DEFAULT_SUBREDDITS, DEFAULT_MAX_POSTS, window_for(run_date), get_page)
     if collected.errors or len(collected.posts) != DEFAULT_MAX_POSTS:
         raise RuntimeError(f"generator bug: {len(collected.posts)} posts, errors {collected.errors}")
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -436,10 +449,11 @@ def generate(out_dir: Path) -> dict[str, dict]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--out", type=Path, default=OUT_DIR, help=f"output folder (default {OUT_DIR})")
+    parser.add_argument("--out", type=Path, default=OUT_DIR.parent, help=f"output root (default {OUT_DIR.parent})")
     args = parser.parse_args(argv)
     get_logger("gen_recorded_reddit")
-    generate(args.out)
+    for run_date in WEEKS:
+        generate(args.out / run_date.isoformat(), run_date)
     return 0
 
 

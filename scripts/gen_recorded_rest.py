@@ -9,6 +9,13 @@ realistic size and spread (GitHub: 13 clipped months x 5 pages x 100 repositorie
 languages, skewed, some without a language, descriptions null/long/padded/with commas and quotes;
 Stack Exchange: every configured tag and month, the wrapper fields the extractor's filter returns).
 Same seed -> byte-identical files (fixed gzip header, sorted iteration, a seeded random.Random).
+
+Several weeks: WEEKS are the recorded run dates (six Mondays ending 2026-11-23). The last week is made
+exactly as above; each earlier week is derived from it, so the weeks tell one story: the same repositories with
+the stars they had that week (younger ones grew faster), the window starting earlier (repositories created
+before 2025-11-23 come from a seeded pool of their own), a clipped last month topped up with the repositories
+that ranked just below, Stack Overflow's monthly counts extended one month back. The framework-activity and
+contributor answers come from scripts/gen_recorded_activity.py.
 """
 
 from __future__ import annotations
@@ -23,9 +30,11 @@ from pathlib import Path
 
 import extract_github as gh
 import extract_stackoverflow as so
+import gen_recorded_activity as activity
 from common import ROOT, iso_utc, run_cli, save_raw, window_for
 
 RUN_DATE = dt.date(2026, 11, 23)
+WEEKS = tuple(RUN_DATE - dt.timedelta(weeks=k) for k in range(5, -1, -1))  # 2026-10-19 .. 2026-11-23
 SEED = 20261123
 OUT = ROOT / "datos" / "recorded"
 PAGES_PER_MONTH = 5
@@ -315,7 +324,9 @@ def window_count(counts: dict[str, int], start: dt.datetime, end: dt.datetime) -
     return round(total)
 
 
-def stackoverflow_answers(rng: random.Random) -> dict[str, dict]:
+def stackoverflow_answers(
+    rng: random.Random, run_date: dt.date = RUN_DATE, monthly: dict[str, dict[str, int]] | None = None
+) -> dict[str, dict]:
     """file name -> Stack Exchange answer, for every count the extractor plans with the default tags."""
     conf = so.SoSettings(
         api_url=so.DEFAULT_API_URL,
@@ -324,7 +335,7 @@ def stackoverflow_answers(rng: random.Random) -> dict[str, dict]:
         accept_tags=so.DEFAULT_ACCEPT_TAGS.split(","),
         filter="",
     )
-    monthly = month_counts(rng)
+    monthly = month_counts(rng) if monthly is None else monthly
     quota = 10_000 - 1
     files = {
         so.FILTER_FILE: {
@@ -334,7 +345,7 @@ def stackoverflow_answers(rng: random.Random) -> dict[str, dict]:
             "quota_remaining": quota,
         }
     }
-    for count in so.plan_counts(conf, RUN_DATE, window_for(RUN_DATE)).counts:
+    for count in so.plan_counts(conf, run_date, window_for(run_date)).counts:
         total = window_count(monthly[count.tag], count.start, count.end)
         if count.accepted:
             total = round(total * SO_ACCEPT_RATE[count.tag] * rng.uniform(0.95, 1.05))
@@ -344,26 +355,155 @@ def stackoverflow_answers(rng: random.Random) -> dict[str, dict]:
     return files
 
 
-def write(folder: Path, files: dict[str, dict]) -> None:
+# --------------------------------------------------------------------------- the earlier weeks
+
+POOL_START = window_for(WEEKS[0])[0]  # repositories created before the last week's window: a pool of their own
+
+
+def _stamp_ok(item: dict, run_date: dt.date) -> dict:
+    """An item as a search on `run_date` would show it: no update after that morning."""
+    cap = iso_utc(dt.datetime.combine(run_date, dt.time(), dt.UTC) - dt.timedelta(hours=1))
+    return {**item, "updated_at": min(item["updated_at"], cap), "pushed_at": min(item["pushed_at"], cap)}
+
+
+def _with_stars(item: dict, stars: int) -> dict:
+    forks = int(item["forks_count"] * stars / max(item["stargazers_count"], 1))
+    return {**item, "stargazers_count": stars, "watchers_count": stars, "watchers": stars, "forks_count": forks,
+            "forks": forks}  # fmt: skip
+
+
+def early_pool(taken: set[str]) -> list[dict]:
+    """Repositories created in [POOL_START, 2025-11-23): 500 per calendar month piece, stars as github_pages."""
+    rng = random.Random(SEED + 1)
+    end = window_for(RUN_DATE)[0]
+    items, number = [], 500_000
+    for month in gh.months_in_window(POOL_START, end):
+        days = (month.last - month.first).days + 1
+        age = (window_for(RUN_DATE)[1] - dt.datetime.combine(month.first, dt.time(), dt.UTC)).days
+        scale = (age + 25) * 55 * (min(days, 30) / 30) ** 0.5
+        for rank in range(1, 501):
+            number += 1
+            owner, name = unique_name(rng, taken)
+            created = dt.datetime.combine(month.first, dt.time(), dt.UTC) + dt.timedelta(
+                seconds=rng.randrange(days * 86400)
+            )
+            star = max(int(scale * rank**-0.55 * rng.uniform(0.9, 1.1)), 5)
+            items.append(repository(rng, number, owner, name, created, star))
+    return items
+
+
+def growth(name: str, created: str) -> float:
+    """Weekly star growth of a repository: a few percent, more for young ones (fixed per repository)."""
+    noise = int(hashlib.sha1(name.encode()).hexdigest()[:6], 16) / 0xFFFFFF
+    age = (window_for(RUN_DATE)[1] - dt.datetime.fromisoformat(created.replace("Z", "+00:00"))).days
+    return (0.004 + 0.02 * noise) * (1 + 40 / (age + 10))
+
+
+def earlier_week_pages(run_date: dt.date, latest: dict[str, dict], pool: list[dict], taken: set[str]) -> dict:
+    """file name -> search answer for an earlier recorded week, derived from the last week's repositories."""
+    start, end = window_for(run_date)
+    weeks_back = (RUN_DATE - run_date).days // 7
+    rng = random.Random(f"{SEED} {run_date}")
+    best: dict[str, dict] = {}
+    for doc in latest.values():
+        for item in doc["items"]:
+            if item["full_name"] not in best or item["stargazers_count"] > best[item["full_name"]]["stargazers_count"]:
+                best[item["full_name"]] = item
+    candidates = [*best.values(), *pool]
+    files, number = {}, 600_000 + weeks_back * 20_000
+    for month in gh.months_in_window(start, end):
+        first, last = month.first.isoformat(), (month.last + dt.timedelta(days=1)).isoformat()
+        inside = []
+        for item in candidates:
+            if first <= item["created_at"][:10] < last:
+                stars = max(int(item["stargazers_count"] / (1 + growth(item["full_name"], item["created_at"])) ** weeks_back), 5)  # fmt: skip
+                inside.append(_with_stars(item, stars))
+        inside.sort(key=lambda it: (-it["stargazers_count"], it["full_name"]))
+        floor = inside[min(len(inside), 500) - 1]["stargazers_count"] if inside else 60
+        days = (month.last - month.first).days + 1
+        while len(inside) < 500:  # the repositories that ranked just below: a clipped month still has 5 full pages
+            number += 1
+            owner, name = unique_name(rng, taken)
+            created = dt.datetime.combine(month.first, dt.time(), dt.UTC) + dt.timedelta(
+                seconds=rng.randrange(days * 86400)
+            )
+            floor = max(int(floor * rng.uniform(0.985, 1.0)), 5)
+            inside.append(repository(rng, number, owner, name, created, floor))
+        inside = [_stamp_ok(it, run_date) for it in inside[:500]]
+        total = int(4_200_000 * days / 30 * rng.uniform(0.85, 1.15))
+        for page in range(1, PAGES_PER_MONTH + 1):
+            files[gh.raw_name(month, page)] = {
+                "total_count": total,
+                "incomplete_results": False,
+                "items": inside[(page - 1) * gh.PER_PAGE : page * gh.PER_PAGE],
+            }
+    return files
+
+
+def extended_months(monthly: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:
+    """The last week's monthly Stack Overflow counts with 2025-10 added (one month of decline earlier)."""
+    rng = random.Random(SEED + 2)
+    out = {}
+    for tag in sorted(monthly):
+        base, change = SO_MONTHLY[tag]
+        out[tag] = {"2025-10": int(base / (1 + change) * rng.uniform(0.93, 1.07)), **monthly[tag]}
+    return out
+
+
+def activity_of(pages: dict[str, dict], run_date: dt.date) -> dict[str, bytes]:
+    repos, _, _ = gh.transform(list(pages.values()), 3000)
+    return activity.activity_files(run_date, repos)
+
+
+def all_weeks() -> dict[dt.date, dict[str, dict[str, object]]]:
+    """run date -> source -> file name -> answer (a dict, or the body bytes), for every recorded week."""
+    rng = random.Random(SEED)
+    latest = github_pages(rng)
+    state = rng.getstate()
+    latest_so = stackoverflow_answers(rng)
+    rng.setstate(state)
+    monthly = extended_months(month_counts(rng))
+    taken = {item["full_name"] for doc in latest.values() for item in doc["items"]}
+    pool = early_pool(taken)
+    weeks = {}
+    for run_date in WEEKS:
+        if run_date == RUN_DATE:
+            github, answers = latest, latest_so
+        else:
+            github = earlier_week_pages(run_date, latest, pool, taken)
+            answers = stackoverflow_answers(random.Random(f"{SEED} so {run_date}"), run_date, monthly)
+        weeks[run_date] = {"github": {**github, **activity_of(github, run_date)}, "stackoverflow": answers}
+    return weeks
+
+
+def body_of(answer: object) -> bytes:
+    if isinstance(answer, bytes):
+        return answer
+    return json.dumps(answer, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def write(folder: Path, files: dict[str, object]) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     for old in folder.glob("*.json.gz"):
         if old.name not in files:
             old.unlink()
     for name in sorted(files):
-        body = json.dumps(files[name], ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-        save_raw(folder / name, body)
+        save_raw(folder / name, body_of(files[name]))
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=OUT, help=f"recorded data root (default {OUT})")
     args = parser.parse_args(argv)
-    rng = random.Random(SEED)
-    github = github_pages(rng)
-    write(args.out / "github" / RUN_DATE.isoformat(), github)
-    stackoverflow = stackoverflow_answers(rng)
-    write(args.out / "stackoverflow" / RUN_DATE.isoformat(), stackoverflow)
-    print(f"wrote {len(github)} GitHub and {len(stackoverflow)} Stack Exchange responses under {args.out}")
+    counts = {"github": 0, "stackoverflow": 0}
+    for run_date, sources in all_weeks().items():
+        for source, files in sources.items():
+            write(args.out / source / run_date.isoformat(), files)
+            counts[source] += len(files)
+    print(
+        f"wrote {counts['github']} GitHub and {counts['stackoverflow']} Stack Exchange responses for "
+        f"{len(WEEKS)} weeks under {args.out}"
+    )
     return 0
 
 

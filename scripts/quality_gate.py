@@ -776,6 +776,10 @@ def main(argv: list[str] | None = None) -> int:
     trend = args.trend_score or cfg.datos / "work" / "trend_score.csv"
     if args.trend_score or trend.exists():
         files["trend_score"] = trend
+    for contract in contracts.values():  # the other relations the aggregate step builds (the intersection)
+        built = cfg.datos / "work" / contract.v1_file
+        if contract.source == "aggregate" and contract.name != "trend_score" and built.exists():
+            files[contract.name] = built
     log = get_logger("quality_gate")  # created here, not at import: the handler binds the stderr of the run
     log.info("checking %d datasets from %s (run date %s)", len(files), staging, cfg.run_date)
     report = evaluate(

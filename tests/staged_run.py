@@ -30,6 +30,52 @@ ROWS = {
             ["Python", "1", "33.33"],
             ["TypeScript", "1", "33.33"],
         ],
+        "github_commits_frameworks.csv": [
+            [
+                "framework",
+                "repo",
+                "commits_2025",
+                "active_contributors",
+                "merged_prs",
+                "closed_issues",
+                "releases_count",
+                "commits_prev",
+                "delta_commits",
+                "growth_pct",
+                "trend_direction",
+                "ranking",
+            ],
+            ["React", "react/react", "300", "25", "120", "140", "12", "", "", "", "", "1"],
+            ["Svelte", "sveltejs/svelte", "150", "12", "", "60", "9", "", "", "", "", "2"],
+        ],
+        "github_correlacion.csv": [
+            [
+                "repo_name",
+                "stars",
+                "contributors",
+                "language",
+                "engagement_ratio",
+                "contributors_per_1k_stars",
+                "expected_contributors",
+                "contributors_delta_vs_trend",
+                "outlier_score",
+                "trend_bucket",
+                "snapshot_date_utc",
+            ],
+            [
+                "acme/rocket",
+                "9100",
+                "40",
+                "Rust",
+                "0.004396",
+                "4.396",
+                "40.0",
+                "0.0",
+                "0.0",
+                "near_trend",
+                "2026-11-23",
+            ],
+        ],
     },
     "stackoverflow": {
         "so_volumen_preguntas.csv": [
@@ -74,6 +120,13 @@ TREND_SCORE = [
     ["3", "AI/ML", "0.0", "0.0", "100.0", "25.0", "1"],
 ]
 
+INTERSECTION = [
+    ["tecnologia", "tipo", "ranking_github", "ranking_reddit", "diferencia"],
+    ["Rust", "Lenguaje", "1", "No encontrado", "-"],
+    ["Python", "Lenguaje", "2", "2", "0"],
+    ["React", "Framework Frontend", "1", "No encontrado", "-"],
+]
+
 
 def write_csv(path: Path, rows: list[list[str]]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -92,6 +145,7 @@ def stage(datos: Path, statuses: dict[str, str] | None = None, run_date: dt.date
             folder, source=source, status=statuses.get(source, "ok"), run_date=run_date, files=list(files)
         )
     write_csv(datos / "work" / "trend_score.csv", TREND_SCORE)
+    write_csv(datos / "work" / "interseccion_github_reddit.csv", INTERSECTION)
     decide(datos, run_date)
 
 

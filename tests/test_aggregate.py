@@ -49,7 +49,7 @@ def datos(tmp_path) -> Path:
 def test_publishes_the_fixed_layout(datos):
     run = aggregate(datos, RUN_A)
     assert run.returncode == 0, run.stderr
-    assert f"run {RUN_A} published 8 datasets" in run.stdout
+    assert f"run {RUN_A} published 11 datasets" in run.stdout
     assert sorted(p.name for p in (datos / "latest").iterdir()) == V1_FILES
     for contract in load_contracts().values():
         partition = datos / f"history/{contract.name}/year=2026/month=11/day=23/part-0000.parquet"
@@ -119,7 +119,7 @@ def test_a_second_run_the_same_day_replaces_the_partition_and_keeps_both_manifes
         f"from read_parquet('{datos}/history/**/*.parquet', hive_partitioning = true, filename = true)) "
         "group by all order by all"
     ).fetchall()
-    assert len(per_day) == 8
+    assert len(per_day) == 11
     assert all(runs == 1 and run_id == RUN_B for *_, runs, run_id in per_day)
     assert csv_row_count(datos / "latest/trend_score.csv") == 2
 

@@ -27,6 +27,34 @@ V1_COLUMNS = {
         "% neutro",
         "% negativo",
     ],
+    "github_commits": [
+        "framework",
+        "repo",
+        "commits_2025",
+        "active_contributors",
+        "merged_prs",
+        "closed_issues",
+        "releases_count",
+        "commits_prev",
+        "delta_commits",
+        "growth_pct",
+        "trend_direction",
+        "ranking",
+    ],
+    "github_correlacion": [
+        "repo_name",
+        "stars",
+        "contributors",
+        "language",
+        "engagement_ratio",
+        "contributors_per_1k_stars",
+        "expected_contributors",
+        "contributors_delta_vs_trend",
+        "outlier_score",
+        "trend_bucket",
+        "snapshot_date_utc",
+    ],
+    "interseccion": ["tecnologia", "tipo", "ranking_github", "ranking_reddit", "diferencia"],
 }
 V1_FILES = {
     "trend_score": "trend_score.csv",
@@ -37,6 +65,9 @@ V1_FILES = {
     "github_repos": "github_repos_2025.csv",
     "so_aceptacion": "so_tasa_aceptacion.csv",
     "reddit_sentimiento": "reddit_sentimiento_frameworks.csv",
+    "github_commits": "github_commits_frameworks.csv",
+    "github_correlacion": "github_correlacion.csv",
+    "interseccion": "interseccion_github_reddit.csv",
 }
 
 

@@ -55,7 +55,8 @@ def recorded_bodies() -> dict[str, bytes]:
 
 @functools.cache
 def recorded_pages() -> dict[str, dict]:
-    return {name: json.loads(body) for name, body in recorded_bodies().items()}
+    """The recorded search pages (the activity answers are recorded beside them)."""
+    return {name: json.loads(body) for name, body in recorded_bodies().items() if name.startswith("search_")}
 
 
 def recorded_answer(headers=None):
@@ -73,8 +74,43 @@ def recorded_answer(headers=None):
     return answer
 
 
+def activity_answer(headers=None):
+    """A responder for the framework-activity and contributor calls, from the recorded files by name."""
+    bodies = recorded_bodies()
+    headers = {"Content-Type": "application/json; charset=utf-8", **(headers or {"X-RateLimit-Remaining": "4000"})}
+
+    def answer(req):
+        parts = req.path.strip("/").split("/")
+        if parts[:2] == ["search", "issues"]:
+            repo = req.query["q"].split()[0].removeprefix("repo:")
+            kind = "prs" if "is:pr" in req.query["q"] else "issues"
+            name = f"{kind}_{repo.replace('/', '__')}.json.gz"
+        else:
+            repo, kind = "/".join(parts[1:3]), parts[3]
+            page = f"_p{req.query['page']}" if kind in ("commits", "releases") else ""
+            name = f"{kind}_{repo.replace('/', '__')}{page}.json.gz"
+        if name not in bodies:
+            return json_response({"message": "Not Found", "status": "404"}, 404)
+        extra = {}
+        if kind == "contributors":
+            link = json.loads(bodies[name.replace(".json.gz", ".headers.json.gz")])["link"]
+            extra = {"Link": link} if link else {}
+        return Response(200, bodies[name], {**headers, **extra})
+
+    return answer
+
+
+ACTIVITY_PATHS = r"/repos/.+/(commits|releases|contributors)|/search/issues"
+
+
 def serve_recorded(replay, headers=None):
     replay.route("GET", "/search/repositories", recorded_answer(headers))
+    replay.route("GET", ACTIVITY_PATHS, activity_answer(headers))
+
+
+def recorded_calls() -> int:
+    """Requests a live run makes on the recorded data: every recorded answer except the kept headers."""
+    return sum(1 for name in recorded_bodies() if not name.endswith(".headers.json.gz"))
 
 
 def live(monkeypatch, replay):
@@ -120,10 +156,10 @@ def test_paging_stops_at_a_short_page_and_at_total_count(env, replay, monkeypatc
 
     replay.route("GET", "/search/repositories", answer)
     assert gh.main([]) == 0
-    pages = Counter(r.query["q"][8:15] for r in replay.requests)
+    pages = Counter(r.query["q"][8:15] for r in replay.hits("/search/repositories"))
     assert pages["2026-01"] == 2  # 100 + 30 of 130: the short page ends the month
     assert pages["2026-02"] == 2  # 2 x 100 = total_count 200: no third request
-    assert len(replay.requests) == 26
+    assert len(replay.hits("/search/repositories")) == 26
 
 
 # --------------------------------------------------------------------------- transform on recorded data
@@ -225,7 +261,7 @@ def test_live_run_fetches_everything_once_and_matches_offline(env, replay, monke
     live(monkeypatch, replay)
     serve_recorded(replay)
     assert gh.main([]) == 0
-    assert len(replay.requests) == 65
+    assert len(replay.requests) == recorded_calls() == 65 + 135
     first = replay.requests[0]
     assert first.query == {
         "q": "created:2025-11-23..2025-11-30",
@@ -238,12 +274,14 @@ def test_live_run_fetches_everything_once_and_matches_offline(env, replay, monke
     # raw holds exactly the recorded layout
     assert sorted(p.name for p in raw_dir(env).iterdir()) == sorted(p.name for p in RECORDED.iterdir())
     doc = json.loads((staging(env) / "_source_status.json").read_text())
-    assert doc["status"] == "ok" and doc["requests"] == 65 and doc["retries"] == 0
+    assert doc["status"] == "ok" and doc["requests"] == recorded_calls() and doc["retries"] == 0
     live_csv = (staging(env) / "github_repos_2025.csv").read_bytes()
+    live_activity = [(staging(env) / f).read_bytes() for f in (gh.COMMITS_FILE, gh.CORRELATION_FILE)]
 
-    # second run, same date: nothing is fetched again
+    # second run, same date: nothing is fetched again, and the offline answer is the same
     assert gh.main([]) == 0
-    assert len(replay.requests) == 65
+    assert len(replay.requests) == recorded_calls()
+    assert [(staging(env) / f).read_bytes() for f in (gh.COMMITS_FILE, gh.CORRELATION_FILE)] == live_activity
     assert json.loads((staging(env) / "_source_status.json").read_text())["requests"] == 0
     assert (staging(env) / "github_repos_2025.csv").read_bytes() == live_csv
 
@@ -356,15 +394,23 @@ def test_bundled_recorded_data_is_what_the_seeded_generator_makes():
 
     import gen_recorded_rest as gen
 
+    # the last week is made exactly as before the other weeks existed: the seeded search pages, then Stack Exchange
     rng = random.Random(gen.SEED)
-    made = {"github": gen.github_pages(rng), "stackoverflow": gen.stackoverflow_answers(rng)}
-    for source, files in made.items():
-        folder = common.ROOT / "datos" / "recorded" / source / RUN_DATE
-        assert sorted(p.name for p in folder.iterdir()) == sorted(files), f"run `make recorded` ({source})"
-        for name, doc in files.items():
-            body = json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-            assert gzip.decompress((folder / name).read_bytes()) == body, f"{source}/{name}: run `make recorded`"
-    assert len(made["github"]) == 65 and len(made["stackoverflow"]) == 57
+    assert len(gen.github_pages(rng)) == 65 and len(gen.stackoverflow_answers(rng)) == 57
+    weeks = gen.all_weeks()
+    assert [d.isoformat() for d in weeks] == [
+        f"2026-{d}" for d in ("10-19", "10-26", "11-02", "11-09", "11-16", "11-23")
+    ]
+    for run_date, sources in weeks.items():
+        for source, files in sources.items():
+            folder = common.ROOT / "datos" / "recorded" / source / run_date.isoformat()
+            assert sorted(p.name for p in folder.iterdir()) == sorted(files), f"run `make recorded` ({folder})"
+            for name, answer in files.items():
+                body = gzip.decompress((folder / name).read_bytes())
+                assert body == gen.body_of(answer), f"{folder}/{name}: run `make recorded`"
+    # every earlier week keeps the real shape: 13 months x 5 full pages of 100 repositories
+    pages = [doc for name, doc in weeks[dt.date(2026, 10, 19)]["github"].items() if name.startswith("search_")]
+    assert len(pages) == 65 and all(len(doc["items"]) == 100 for doc in pages)
 
 
 def test_incomplete_results_from_github_make_the_source_partial(env):

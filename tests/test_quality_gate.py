@@ -52,6 +52,7 @@ def datos(tmp_path):
     shutil.copytree(FIXTURES / "staging", folder / "staging")
     (folder / "work").mkdir()
     shutil.copy(FIXTURES / "trend_score.csv", folder / "work" / "trend_score.csv")
+    shutil.copy(FIXTURES / "interseccion_github_reddit.csv", folder / "work" / "interseccion_github_reddit.csv")
     return folder
 
 
@@ -273,7 +274,9 @@ def test_stale_window_end_is_a_warning(datos):
     status["github"] = status_doc("github", window_end=dt.datetime(2026, 11, 16, tzinfo=dt.UTC))
     report = run(datos, status=status)
     assert report["status"] == "pass_with_warnings"
-    assert failed(report) == {("github_lenguajes", "freshness"), ("github_repos", "freshness")}
+    assert failed(report) == {
+        (n, "freshness") for n in ("github_lenguajes", "github_repos", "github_commits", "github_correlacion")
+    }
     result = check(report, "github_repos", "freshness")
     assert result["observed"]["window_age_hours"] == 174.0
     assert "window ended 174.0 h ago (max 48 h)" in result["message"]
