@@ -58,7 +58,7 @@ MANIFEST := $(DATOS)/metadata/run_manifest.json
 # Settings that change outputs are files under $(WORK)/settings/, rewritten only when their value changes,
 # so Make rebuilds exactly what a changed setting affects (and a no-op rerun touches nothing).
 SETTINGS := $(WORK)/settings
-NO_SETTINGS_GOALS := help test lint lock contract-check docs recorded demo replay compact bench equivalence serve gate \
+NO_SETTINGS_GOALS := help test lint lock contract-check docs recorded demo replay compact bench equivalence serve \
   $(if $(INPUT_DIR),trend-score)
 ifneq ($(filter-out $(NO_SETTINGS_GOALS),$(or $(MAKECMDGOALS),help)),)
 $(foreach v,RUN_DATE HISTORY_WRITES LEGACY_V1_COPIES AS_OF TREND_WEIGHTS,$(shell mkdir -p $(SETTINGS) && \
@@ -99,8 +99,8 @@ trend-score: $(WORK)/trend_score.csv
 	$(if $(OUTPUT),$(error OUTPUT= needs INPUT_DIR=<V1 folder>; without them the score goes to $<))
 endif
 
-gate: $(VENV_STAMP) ## run the quality gate alone on the staged data (GATE_REPORT=<file> also saves the JSON report)
-	$(PY) scripts/quality_gate.py $(if $(GATE_REPORT),--report $(GATE_REPORT))
+gate: $(WORK)/quality.json ## build and show the run's quality report, the one aggregate commits by (GATE_REPORT=<file> copies it)
+	$(PY) scripts/aggregate.py gate --quality $< $(if $(GATE_REPORT),--report "$(GATE_REPORT)")
 
 publish: $(PUBLISH_DIR)/run_manifest.json ## copy what the last allowed run published into frontend/assets/data
 
@@ -186,11 +186,20 @@ $(WORK)/trend_score.csv: $(WORK)/degradation.json sql/trend_score.sql scripts/tr
   contracts/tech_names.csv contracts/datasets/trend_score.json $(wildcard $(TREND_INPUTS)) | $(VENV_STAMP)
 	$(PY) scripts/trend_engine.py --staging $(STAGING) --degradation $< --output $@
 
-$(MANIFEST): $(WORK)/trend_score.csv $(WORK)/degradation.json $(STAGED_CSVS) scripts/aggregate.py \
-  scripts/quality_gate.py scripts/common.py sql/history_snapshot.sql $(wildcard contracts/datasets/*.json) \
-  $(SETTINGS)/HISTORY_WRITES $(SETTINGS)/LEGACY_V1_COPIES $(SETTINGS)/AS_OF
-	$(PY) scripts/aggregate.py
+# ---------------------------------------------------------------- aggregate: quality report, then the commit
+# Two visible steps (docs/commit.md). The quality report records the SHA-256 of every file it judged; the commit
+# step refuses a report that judged other files, stages the whole run in $(WORK)/<run_id>/, validates it there
+# and commits it under the data lock with one commit point (metadata/runs/<run_id>.json).
+$(WORK)/quality.json: $(WORK)/trend_score.csv $(WORK)/degradation.json $(STAGED_CSVS) scripts/aggregate.py \
+  scripts/quality_gate.py scripts/history.py scripts/common.py $(wildcard contracts/datasets/*.json) \
+  $(SETTINGS)/RUN_DATE $(SETTINGS)/AS_OF | $(VENV_STAMP)
+	$(PY) scripts/aggregate.py quality --output $@
+
+$(MANIFEST): $(WORK)/quality.json scripts/aggregate.py scripts/commit.py scripts/history.py scripts/common.py \
+  sql/history_snapshot.sql $(wildcard contracts/datasets/*.json) $(SETTINGS)/HISTORY_WRITES \
+  $(SETTINGS)/LEGACY_V1_COPIES | $(VENV_STAMP)
+	$(PY) scripts/aggregate.py commit --quality $<
 
 # ---------------------------------------------------------------- publish: the dashboard's data
-$(PUBLISH_DIR)/run_manifest.json: $(MANIFEST) scripts/publish.py sql/trend_history.sql scripts/common.py
+$(PUBLISH_DIR)/run_manifest.json: $(MANIFEST) scripts/publish.py scripts/commit.py scripts/history.py scripts/common.py
 	$(PY) scripts/publish.py --out $(PUBLISH_DIR)
