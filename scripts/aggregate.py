@@ -34,6 +34,7 @@ from common import (
     PipelineError,
     Settings,
     check_source,
+    copy_csv,
     crash_point,
     data_lock,
     duckdb_connect,
@@ -43,10 +44,8 @@ from common import (
     iso_utc,
     load_contracts,
     manifest_errors,
-    quote_ident,
     read_json,
     read_typed_csv,
-    render_csv,
     run_cli,
     run_sql_file,
     settings,
@@ -198,10 +197,9 @@ def stage_run(cfg: Settings, report: dict, work: Path, history_on: bool, timings
             con, "history_snapshot.sql", {"run_id": cfg.run_id, "snapshot_date": cfg.run_date.isoformat()}
         )
         snapshot.create_view("snapshot")
-        columns = ", ".join(quote_ident(c) for c in contract.column_names)
         latest = work / "latest" / contract.v1_file
         latest.parent.mkdir(parents=True, exist_ok=True)
-        latest.write_bytes(render_csv(contract.column_names, con.sql(f"select {columns} from dataset").fetchall()))
+        writer = copy_csv(con, "dataset", contract.columns, latest)
         entry = {
             "dataset_logical_name": name,
             "version_semver": contract.version,
@@ -212,6 +210,7 @@ def stage_run(cfg: Settings, report: dict, work: Path, history_on: bool, timings
             "quality_status": report["datasets"].get(name, "fail"),
             "latest_path": contract.raw["latest_path"],
             "sha256": sha256_file(latest),
+            "csv_writer": writer,  # duckdb, or python where DuckDB would quote differently (common.copy_csv)
             "history_path": None,
         }
         if history_on:

@@ -10,19 +10,20 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import tempfile
 from pathlib import Path
 
 import commit
 import history
 from common import (
-    HISTORY_EXTRA_COLUMNS,
     PipelineError,
     atomic_write_bytes,
+    copy_csv,
     data_lock,
     duckdb_connect,
+    load_contracts,
     parse_run_id,
     read_json,
-    render_csv,
     run_cli,
     settings,
 )
@@ -49,8 +50,14 @@ def rebuild(datos: Path, record: dict, dataset: str, expected_sha: str, con) -> 
         rel = history.read_snapshot(con, snap)
     except PipelineError as exc:
         raise PipelineError(f"replay: {dataset}: {exc}") from None
-    columns = rel.columns[: -len(HISTORY_EXTRA_COLUMNS)]
-    data = render_csv(columns, [row[: len(columns)] for row in rel.fetchall()])
+    contract = load_contracts()[dataset]
+    view = f"replayed_{dataset}"
+    rel.create_view(view)
+    with tempfile.TemporaryDirectory() as tmp:
+        target = Path(tmp) / "replayed.csv"
+        copy_csv(con, view, contract.columns, target)  # the writer the aggregate step used
+        data = target.read_bytes()
+    con.execute(f"drop view {view}")
     if hashlib.sha256(data).hexdigest() != expected_sha:
         raise PipelineError(f"replay: {dataset}: rebuilt file differs from what run {record['run_id']} published")
     return data

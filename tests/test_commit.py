@@ -224,3 +224,27 @@ def test_publish_holds_exactly_the_committed_set_and_no_stale_file(datos, tmp_pa
         name = Path(entry["latest_path"]).name
         if name in DASHBOARD_CSVS:
             assert sha256_file(site / name) == entry["sha256"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [" lead", "trail ", "a,b", 'q"x', "nl\nx", "ñ ünï", "'", "\\", "\t", None, "cr\rx", "#hash", "", "  "],
+)
+def test_duckdb_renders_every_csv_byte_as_render_csv(tmp_path, text):
+    """copy_csv (DuckDB COPY, Python only where DuckDB would quote differently) == render_csv, the V1 format."""
+    from common import Column, copy_csv, render_csv
+
+    floats = [100.0, 45.67, 0.1, 1 / 3, 1e15, 1e16, 1e-4, 1e-5, -0.0, 0.0, 1e300, 5e-324, float("nan"), float("inf")]
+    con = duckdb.connect()
+    con.execute("create table t (s varchar, f double, i bigint, d date, ts timestamp)")
+    rows = [
+        (text, f, i, dt.date(2026, 1, 2) if i % 2 else None, dt.datetime(2026, 3, 2, 10, 11, 12, 500) if i else None)
+        for i, f in enumerate(floats)
+    ]
+    con.executemany("insert into t values (?, ?, ?, ?, ?)", [*rows, (None, None, None, None, None)])
+    columns = [Column(n, t, True, False, "") for n, t in (("s", "string"), ("f", "float"), ("i", "integer"))]
+    columns += [Column("d", "date", True, False, ""), Column("ts", "timestamp", True, False, "")]
+    writer = copy_csv(con, "t", columns, tmp_path / "out.csv")
+    expected = render_csv([c.name for c in columns], con.sql("select * from t").fetchall())
+    assert (tmp_path / "out.csv").read_bytes() == expected
+    assert writer == ("python" if text in ("cr\rx", "#hash", "") else "duckdb")
