@@ -125,8 +125,9 @@ lint: $(VENV_STAMP) ## ruff (Python) and sqlfluff (DuckDB SQL)
 equivalence: $(VENV_STAMP) ## V1 oracle vs V2 engine on the baseline cases (or INPUT_DIR=), V1 thresholds enforced
 	$(PY) scripts/equivalence.py $(if $(INPUT_DIR),--input-dir "$(INPUT_DIR)")
 
-bench: $(VENV_STAMP) ## benchmarks (not tests): V2 vs the V1 oracle on 1,000,000 repositories; cold and no-op demo
+bench: $(VENV_STAMP) ## benchmarks (not tests): V2 vs the V1 oracle on 1,000,000 repositories; aggregate vs one DuckDB pass; cold and no-op demo
 	$(PY) scripts/bench_trend.py
+	$(PY) scripts/bench_aggregate.py
 	$(PY) scripts/bench_pipeline.py
 
 contract-check: $(VENV_STAMP) ## fail when a contract's version bump is smaller than its change (BASE=<git ref>)
@@ -177,12 +178,14 @@ endif
 # The decision reads every source's status and checksums. A missing source is a degradation case, not a make
 # error; the source folders are prerequisites too, so a deleted staged file also rebuilds it.
 $(WORK)/degradation.json: $(STAGED_STATUS) $(STAGED_CSVS) $(wildcard $(STAGING) $(addprefix $(STAGING)/,$(SOURCES))) \
-  scripts/degradation.py scripts/trend_engine.py scripts/common.py $(SETTINGS)/RUN_DATE $(SETTINGS)/TREND_WEIGHTS \
+  scripts/degradation.py scripts/policy.py scripts/trend_engine.py scripts/common.py $(SETTINGS)/RUN_DATE \
+  $(SETTINGS)/TREND_WEIGHTS \
   | $(VENV_STAMP)
 	$(PY) scripts/degradation.py --staging $(STAGING) --output $@
 
 # With a fail decision the engine writes no score (and removes an older one); the aggregate step records the failure.
-$(WORK)/trend_score.csv: $(WORK)/degradation.json sql/trend_score.sql scripts/trend_engine.py scripts/common.py \
+$(WORK)/trend_score.csv: $(WORK)/degradation.json sql/trend_score.sql scripts/trend_engine.py scripts/policy.py \
+  scripts/common.py \
   contracts/tech_names.csv contracts/datasets/trend_score.json $(wildcard $(TREND_INPUTS)) | $(VENV_STAMP)
 	$(PY) scripts/trend_engine.py --staging $(STAGING) --degradation $< --output $@
 

@@ -217,7 +217,9 @@ def stage_run(cfg: Settings, report: dict, work: Path, history_on: bool, timings
             rel = contract.history_path(cfg.datos, cfg.run_date).relative_to(cfg.datos).as_posix()
             target = work / rel
             target.parent.mkdir(parents=True, exist_ok=True)
-            con.execute(f"copy snapshot to {sql_literal(target)} (format parquet, compression zstd)")
+            con.execute(
+                f"copy snapshot to {sql_literal(target)} (format parquet, compression zstd, compression_level 1)"
+            )
             entry["history_path"] = rel
             entry["history_sha256"] = sha256_file(target)
             partitions.append(rel)

@@ -843,14 +843,9 @@ def copy_csv(con, relation: str, columns: list[Column], path: Path) -> str:
             rows = con.sql(f"select {', '.join(quote_ident(n) for n in names)} from {relation}").fetchall()
             Path(path).write_bytes(render_csv(names, rows))
             return "python"
-    rendered = ", ".join(
-        f"strftime({quote_ident(c.name)}, '%Y-%m-%dT%H:%M:%SZ') as {quote_ident(c.name)}"
-        if c.type == "timestamp"
-        else quote_ident(c.name)
-        for c in columns
-    )
+    selected = ", ".join(quote_ident(n) for n in names)
     con.execute(
-        f"copy (select {rendered} from {relation}) to {sql_literal(str(path))} "
-        "(format csv, header true, delimiter ',', quote '\"', escape '\"', nullstr '')"
+        f"copy (select {selected} from {relation}) to {sql_literal(str(path))} (format csv, header true, "
+        "delimiter ',', quote '\"', escape '\"', nullstr '', timestampformat '%Y-%m-%dT%H:%M:%SZ')"
     )
     return "duckdb"
