@@ -59,6 +59,7 @@ MANIFEST := $(DATOS)/metadata/run_manifest.json
 # so Make rebuilds exactly what a changed setting affects (and a no-op rerun touches nothing).
 SETTINGS := $(WORK)/settings
 NO_SETTINGS_GOALS := help test lint lock contract-check docs recorded demo replay compact bench equivalence serve \
+  history-check \
   $(if $(INPUT_DIR),trend-score)
 ifneq ($(filter-out $(NO_SETTINGS_GOALS),$(or $(MAKECMDGOALS),help)),)
 $(foreach v,RUN_DATE HISTORY_WRITES LEGACY_V1_COPIES AS_OF TREND_WEIGHTS,$(shell mkdir -p $(SETTINGS) && \
@@ -68,6 +69,7 @@ endif
 # ---------------------------------------------------------------- verbs
 .PHONY: help demo weekly preflight extract-github extract-stackoverflow extract-reddit aggregate trend-score gate
 .PHONY: publish replay compact serve test lint equivalence bench contract-check lock docs recorded
+.PHONY: history-check
 
 help: ## list the verbs (plain `make` does this)
 	@echo "Technology trend platform. Verbs:"
@@ -107,6 +109,9 @@ publish: $(PUBLISH_DIR)/run_manifest.json ## copy what the last allowed run publ
 replay: $(VENV_STAMP) ## rebuild the latest CSVs a past run published: RUN_ID=<uuid> [OUT=<dir>]
 	@test -n "$(RUN_ID)" || { echo "make replay needs RUN_ID=<uuid>: see $(DATOS)/metadata/runs/" >&2; exit 2; }
 	$(PY) scripts/replay.py --run-id "$(RUN_ID)" $(if $(OUT),--out "$(OUT)")
+
+history-check: $(VENV_STAMP) ## list history files no committed run owns (stray, leftover) or that fail their SHA-256
+	$(PY) scripts/history.py
 
 compact: $(VENV_STAMP) ## monthly: apply each dataset's retention class to its history (DRY_RUN=1 only lists)
 	$(PY) scripts/compact.py $(if $(DRY_RUN),--dry-run)

@@ -229,3 +229,26 @@ def audit(datos: Path) -> tuple[dict[str, str], list[str]]:
                 why = "no committed run lists it" if shape else "not a partition of the history layout"
                 problems.append(f"{rel}: {why}: not data")
     return owners, problems
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`make history-check`: list every history file no committed run owns or that fails its checksum."""
+    import argparse
+
+    from common import run_cli, settings
+
+    def run(args_list):
+        parser = argparse.ArgumentParser(description="check the history against the committed run records")
+        parser.parse_args(args_list)
+        datos = settings().datos
+        owners, problems = audit(datos)
+        for line in problems:
+            print(f"history: {line}")
+        print(f"history: {len(owners)} partitions owned by committed runs, {len(problems)} problem(s) in {datos}")
+        return 1 if problems else 0
+
+    return run_cli(run, argv)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

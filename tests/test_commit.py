@@ -140,6 +140,8 @@ def test_stray_truncated_and_foreign_partitions_are_reported_and_never_read(dato
     _owners, problems = history.audit(datos)
     assert any("day=16.bak" in p and "not a partition of the history layout" in p for p in problems)
     assert any("month=13" in p for p in problems)
+    check = run_script("history.py", datos)  # `make history-check`
+    assert check.returncode == 1 and "day=16.bak" in check.stdout and "2 problem(s)" in check.stdout
     # a truncated partition of the committed run: named, not read, and the next run still publishes
     partition = datos / "history/so_volumen/year=2026/month=11/day=23/part-0000.parquet"
     partition.write_bytes(partition.read_bytes()[:64])
