@@ -336,87 +336,93 @@ def commit_run(cfg: Settings, staging: Path, report: dict, quality_file: Path | 
         publish = report["status"] != "fail" and degradation["decision"] != "fail"
         timings["checks"] = round(time.perf_counter() - clock, 3)
         work = commit.run_dir(datos, cfg.run_id)
-        shutil.rmtree(work, ignore_errors=True)
-        datasets, partitions, carried, extra = [], [], [], {}
-        if publish:
-            datasets, partitions = stage_run(cfg, report, work, history_on, timings)
-            carried = carry_forward(datos, work, {d["dataset_logical_name"] for d in datasets})
-            pending = {
-                d["dataset_logical_name"]: history.Snapshot(
-                    d["dataset_logical_name"],
-                    cfg.run_id,
-                    cfg.run_date,
-                    work / d["history_path"],
-                    d["history_sha256"],
-                    work,
-                )
-                for d in datasets
-                if d["history_path"]
+        try:
+            shutil.rmtree(work, ignore_errors=True)
+            datasets, partitions, carried, extra = [], [], [], {}
+            if publish:
+                datasets, partitions = stage_run(cfg, report, work, history_on, timings)
+                carried = carry_forward(datos, work, {d["dataset_logical_name"] for d in datasets})
+                pending = {
+                    d["dataset_logical_name"]: history.Snapshot(
+                        d["dataset_logical_name"],
+                        cfg.run_id,
+                        cfg.run_date,
+                        work / d["history_path"],
+                        d["history_sha256"],
+                        work,
+                    )
+                    for d in datasets
+                    if d["history_path"]
+                }
+                extra = extra_latest_files(datos, cfg.run_id, pending)
+                for name, data in extra.items():
+                    if (work / "latest" / name).exists() or "/" in name:
+                        raise PipelineError(f"aggregate: extra latest file {name!r} clashes with the run's set")
+                    (work / "latest" / name).write_bytes(data)
+            else:
+                contracts = load_contracts()
+                for name in report["inputs"]:
+                    datasets.append(
+                        {
+                            "dataset_logical_name": name,
+                            "version_semver": contracts[name].version,
+                            "generated_at_utc": utc_now(),
+                            "source_run_id": cfg.run_id,
+                            "schema_hash": contracts[name].schema_hash,
+                            "row_count": 0,
+                            "quality_status": report["datasets"].get(name, "fail"),
+                            "latest_path": None,
+                            "history_path": None,
+                        }
+                    )
+            start, end = _window({s: d for s, d in source_status.items() if s in available}, cfg)
+            sha, branch = git_identity()
+            record = {
+                "run_id": cfg.run_id,
+                "run_date": cfg.run_date.isoformat(),
+                "generated_at_utc": utc_now(),
+                "git_sha": sha,
+                "branch": branch,
+                "source_window_start_utc": start,
+                "source_window_end_utc": end,
+                "quality_gate_status": report["status"] if degradation["decision"] != "fail" else "fail",
+                "published": publish,
+                "datasets": datasets,
+                "carried_forward": carried,
+                "dashboard_files": {name: sha256_file(work / "latest" / name) for name in sorted(extra)},
+                "sources": sources_doc,
+                "degradation": {
+                    k: degradation[k] for k in ("available", "unavailable", "weights", "decision", "reason")
+                },
+                "flags": {"history_writes": history_on, "legacy_v1_copies": legacy_on},
+                "quality_report": f"metadata/quality/{cfg.run_id}.json",
+                "duckdb_version": duckdb.__version__,
+                "durations_seconds": timings,
             }
-            extra = extra_latest_files(datos, cfg.run_id, pending)
-            for name, data in extra.items():
-                if (work / "latest" / name).exists() or "/" in name:
-                    raise PipelineError(f"aggregate: extra latest file {name!r} clashes with the run's set")
-                (work / "latest" / name).write_bytes(data)
-        else:
-            contracts = load_contracts()
-            for name in report["inputs"]:
-                datasets.append(
-                    {
-                        "dataset_logical_name": name,
-                        "version_semver": contracts[name].version,
-                        "generated_at_utc": utc_now(),
-                        "source_run_id": cfg.run_id,
-                        "schema_hash": contracts[name].schema_hash,
-                        "row_count": 0,
-                        "quality_status": report["datasets"].get(name, "fail"),
-                        "latest_path": None,
-                        "history_path": None,
-                    }
+            if not publish:
+                problems = manifest_errors(record)
+                if problems:
+                    raise PipelineError(
+                        "run record does not match contracts/run_manifest.schema.json: " + "; ".join(problems)
+                    )
+                write_json(commit.record_path(datos, cfg.run_id), record)
+                why = degradation["reason"] if degradation["decision"] == "fail" else "the quality gate failed"
+                print(
+                    f"aggregate: run {cfg.run_id} did NOT publish ({why}); the latest data is as it was; "
+                    f"see {datos}/metadata/runs/{cfg.run_id}.json"
                 )
-        start, end = _window({s: d for s, d in source_status.items() if s in available}, cfg)
-        sha, branch = git_identity()
-        record = {
-            "run_id": cfg.run_id,
-            "run_date": cfg.run_date.isoformat(),
-            "generated_at_utc": utc_now(),
-            "git_sha": sha,
-            "branch": branch,
-            "source_window_start_utc": start,
-            "source_window_end_utc": end,
-            "quality_gate_status": report["status"] if degradation["decision"] != "fail" else "fail",
-            "published": publish,
-            "datasets": datasets,
-            "carried_forward": carried,
-            "dashboard_files": {name: sha256_file(work / "latest" / name) for name in sorted(extra)},
-            "sources": sources_doc,
-            "degradation": {k: degradation[k] for k in ("available", "unavailable", "weights", "decision", "reason")},
-            "flags": {"history_writes": history_on, "legacy_v1_copies": legacy_on},
-            "quality_report": f"metadata/quality/{cfg.run_id}.json",
-            "duckdb_version": duckdb.__version__,
-            "durations_seconds": timings,
-        }
-        if not publish:
-            problems = manifest_errors(record)
-            if problems:
-                raise PipelineError(
-                    "run record does not match contracts/run_manifest.schema.json: " + "; ".join(problems)
-                )
-            write_json(commit.record_path(datos, cfg.run_id), record)
-            why = degradation["reason"] if degradation["decision"] == "fail" else "the quality gate failed"
-            print(
-                f"aggregate: run {cfg.run_id} did NOT publish ({why}); the latest data is as it was; "
-                f"see {datos}/metadata/runs/{cfg.run_id}.json"
+                return 1
+            record["commit_seq"] = history.next_commit_seq(datos)
+            clock = time.perf_counter()
+            validate(cfg, work, record)
+            timings["validate"] = round(time.perf_counter() - clock, 3)
+            v1_files = sorted(
+                Path(e["latest_path"]).name for e in [*record["datasets"], *record["carried_forward"]] if legacy_on
             )
-            return 1
-        record["commit_seq"] = history.next_commit_seq(datos)
-        clock = time.perf_counter()
-        validate(cfg, work, record)
-        timings["validate"] = round(time.perf_counter() - clock, 3)
-        v1_files = sorted(
-            Path(e["latest_path"]).name for e in [*record["datasets"], *record["carried_forward"]] if legacy_on
-        )
-        commit.commit(datos, cfg.run_id, dumps_json(record).encode("utf-8"), partitions, v1_files)
+            commit.commit(datos, cfg.run_id, dumps_json(record).encode("utf-8"), partitions, v1_files)
+        except BaseException:
+            commit.discard_unjournaled(datos, cfg.run_id)  # a journaled commit is the next recovery's to finish
+            raise
     print(
         f"aggregate: run {cfg.run_id} published {len(datasets)} datasets "
         f"({record['quality_gate_status']}) to {datos}/latest"

@@ -115,9 +115,15 @@ def measure(cmd: list[str], env: dict[str, str]) -> tuple[float, float, int]:
     return wall, usage.ru_maxrss / 1024, code
 
 
+def _median(samples: list[tuple[float, float, int]]) -> tuple[float, float, int]:
+    """The sample of median wall time (its peak RSS with it); the largest peak RSS is reported separately."""
+    return sorted(samples)[len(samples) // 2]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repos", type=int, default=1_000_000, help="staged GitHub repositories")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of the floor and the commit (medians shown)")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         datos = Path(tmp) / "datos"
@@ -138,14 +144,23 @@ def main(argv: list[str] | None = None) -> int:
             if step[0] == "trend_engine.py":
                 extra += ["--degradation", str(datos / "work" / "degradation.json")]
             subprocess.run([py, str(scripts / step[0]), *step[1:], *extra], env=env, check=True, capture_output=True)
-        floor = measure([py, "-c", FLOOR.format(scripts=str(scripts))], env)
+        floors, commits = [], []
         quality = measure([py, str(scripts / "aggregate.py"), "quality"], env)
-        commit = measure([py, str(scripts / "aggregate.py"), "commit"], env)
-        print(f"aggregate at {args.repos:,} staged repositories (one run; wall time, peak RSS)")
+        for i in range(args.repeat):  # interleaved, so a change of machine load hits both alike
+            floors.append(measure([py, "-c", FLOOR.format(scripts=str(scripts))], env))
+            run_env = {**env, "RUN_ID": f"bbbbbbbb-0000-4000-8000-{i + 1:012d}"}
+            commits.append(measure([py, str(scripts / "aggregate.py"), "commit"], run_env))
+        floor, commit = _median(floors), _median(commits)
+        ratios = sorted(c[0] / f[0] for c, f in zip(commits, floors, strict=True))
+        print(f"aggregate at {args.repos:,} staged repositories (median of {args.repeat}; wall time, peak RSS)")
         print(f"  floor   one DuckDB pass     {floor[0]:7.2f} s  {floor[1]:7.0f} MB")
         for name, (wall, rss, _) in (("quality", quality), ("commit", commit)):
             print(f"  {name:<7} aggregate.py {name:<7}{wall:7.2f} s  {rss:7.0f} MB   {wall / floor[0]:5.2f}x the floor")
-        record = read_json(datos / "metadata" / "runs" / f"{env['RUN_ID']}.json", "run record")
+        print(
+            f"  commit / floor per run: {', '.join(f'{r:.2f}x' for r in ratios)}; "
+            f"largest commit peak RSS {max(c[1] for c in commits):.0f} MB"
+        )
+        record = read_json(datos / "metadata" / "runs" / "bbbbbbbb-0000-4000-8000-000000000001.json", "run record")
         steps = sorted(record["durations_seconds"].items(), key=lambda kv: -kv[1])[:6]
         print("  commit's slowest steps (its record): " + ", ".join(f"{k} {v:.2f} s" for k, v in steps))
         total = quality[0] + commit[0]

@@ -137,6 +137,13 @@ def roll_back(datos: Path, journal: dict) -> None:
             dest.unlink()
 
 
+def discard_unjournaled(datos: Path, run_id: str) -> None:
+    """Remove a run folder whose commit never started (no journal): what a failed validation leaves."""
+    work = run_dir(datos, run_id)
+    if work.is_dir() and not (work / "journal.json").exists():
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def committed(datos: Path, journal: dict) -> bool:
     path = record_path(datos, journal["run_id"])
     return path.is_file() and sha256_file(path) == journal["record_sha256"]

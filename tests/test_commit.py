@@ -250,3 +250,14 @@ def test_duckdb_renders_every_csv_byte_as_render_csv(tmp_path, text):
     expected = render_csv([c.name for c in columns], con.sql("select * from t").fetchall())
     assert (tmp_path / "out.csv").read_bytes() == expected
     assert writer == ("python" if text in ("cr\rx", "#hash", "") else "duckdb")
+
+
+def test_a_carried_file_that_changed_stops_the_run_and_leaves_no_run_folder(datos):
+    stage(datos, statuses={"reddit": "failed"})  # reddit unavailable: its previous files are carried forward
+    (datos / "latest/reddit_temas_emergentes.csv").write_text("tema,menciones\nhand-edited,1\n")
+    before = files(datos / "latest")
+    run = aggregate(datos, RUN_B)
+    assert run.returncode == 2 and "differs from what that run recorded" in run.stderr
+    assert f"make replay RUN_ID={RUN_A}" in run.stderr
+    assert not (datos / "work" / RUN_B).exists()
+    assert files(datos / "latest") == before and history.latest_committed(datos)["run_id"] == RUN_A
