@@ -82,7 +82,7 @@ MANIFEST := $(DATOS)/metadata/run_manifest.json
 # so Make rebuilds exactly what a changed setting affects (and a no-op rerun touches nothing).
 SETTINGS := $(WORK)/settings
 NO_SETTINGS_GOALS := help test lint lock contract-check docs recorded demo replay compact bench equivalence serve \
-  gate dashboard cutover-status release-check bridge ci-dry-run $(if $(INPUT_DIR),trend-score)
+  dashboard cutover-status release-check bridge ci-dry-run history-check $(if $(INPUT_DIR),trend-score)
 ifneq ($(filter-out $(NO_SETTINGS_GOALS),$(or $(MAKECMDGOALS),help)),)
 RECORDED_SETTINGS := RUN_DATE HISTORY_WRITES LEGACY_V1_COPIES AS_OF TREND_WEIGHTS TREND_ENGINE QUALITY_GATE
 $(foreach v,$(RECORDED_SETTINGS),$(shell mkdir -p $(SETTINGS) && \
@@ -94,6 +94,7 @@ endif
 .PHONY: publish replay compact test lint equivalence bench contract-check lock docs recorded
 .PHONY: dashboard serve
 .PHONY: bridge
+.PHONY: history-check
 
 help: ## list the verbs (plain `make` does this)
 	@echo "Technology trend platform. Verbs:"
@@ -125,14 +126,17 @@ trend-score: $(WORK)/trend_score.csv
 	$(if $(OUTPUT),$(error OUTPUT= needs INPUT_DIR=<V1 folder>; without them the score goes to $<))
 endif
 
-gate: $(VENV_STAMP) ## run the quality gate alone on the staged data (GATE_REPORT=<file> also saves the JSON report)
-	$(PY) scripts/quality_gate.py $(if $(GATE_REPORT),--report $(GATE_REPORT))
+gate: $(WORK)/quality.json ## build and show the run's quality report, the one aggregate commits by (GATE_REPORT=<file> copies it)
+	$(PY) scripts/aggregate.py gate --quality $< $(if $(GATE_REPORT),--report "$(GATE_REPORT)")
 
 publish: $(PUBLISH_DIR)/run_manifest.json ## copy what the last allowed run published into frontend/assets/data
 
 replay: $(VENV_STAMP) ## rebuild the latest CSVs a past run published: RUN_ID=<uuid> [OUT=<dir>]
 	@test -n "$(RUN_ID)" || { echo "make replay needs RUN_ID=<uuid>: see $(DATOS)/metadata/runs/" >&2; exit 2; }
 	$(PY) scripts/replay.py --run-id "$(RUN_ID)" $(if $(OUT),--out "$(OUT)")
+
+history-check: $(VENV_STAMP) ## list history files no committed run owns (stray, leftover) or that fail their SHA-256
+	$(PY) scripts/history.py
 
 compact: $(VENV_STAMP) ## monthly: merge old daily history into verified monthly files, apply retention (DRY_RUN=1 lists)
 	$(PY) scripts/compact.py $(if $(filter-out 0,$(DRY_RUN)),--dry-run)
@@ -151,8 +155,9 @@ lint: $(VENV_STAMP) ## ruff (Python), sqlfluff (DuckDB SQL), node --check (dashb
 equivalence: $(VENV_STAMP) ## V1 oracle vs V2 engine on the baseline cases (or INPUT_DIR=), V1 thresholds enforced
 	$(PY) scripts/equivalence.py $(if $(INPUT_DIR),--input-dir "$(INPUT_DIR)")
 
-bench: $(VENV_STAMP) ## benchmarks (not tests): V2 vs the V1 oracle on 1,000,000 repositories; cold and no-op demo; compaction
+bench: $(VENV_STAMP) ## benchmarks (not tests): trend engine, aggregate vs one DuckDB pass, demo, bridge, compaction
 	$(PY) scripts/bench_trend.py
+	$(PY) scripts/bench_aggregate.py
 	$(PY) scripts/bench_pipeline.py
 	$(PY) scripts/bench_bridge.py
 	$(PY) scripts/bench_compact.py
@@ -207,25 +212,36 @@ endif
 # The decision reads every source's status and checksums. A missing source is a degradation case, not a make
 # error; the source folders are prerequisites too, so a deleted staged file also rebuilds it.
 $(WORK)/degradation.json: $(STAGED_STATUS) $(STAGED_CSVS) $(wildcard $(STAGING) $(addprefix $(STAGING)/,$(SOURCES))) \
-  scripts/degradation.py scripts/trend_engine.py scripts/common.py $(SETTINGS)/RUN_DATE $(SETTINGS)/TREND_WEIGHTS \
+  scripts/degradation.py scripts/policy.py scripts/trend_engine.py scripts/common.py $(SETTINGS)/RUN_DATE \
+  $(SETTINGS)/TREND_WEIGHTS \
   | $(VENV_STAMP)
 	$(PY) scripts/degradation.py --staging $(STAGING) --output $@
 
 # With a fail decision the engine writes no score (and removes an older one); the aggregate step records the failure.
-$(WORK)/trend_score.csv: $(WORK)/degradation.json sql/trend_score.sql scripts/trend_engine.py scripts/common.py \
+$(WORK)/trend_score.csv: $(WORK)/degradation.json sql/trend_score.sql scripts/trend_engine.py scripts/policy.py \
+  scripts/common.py \
   contracts/tech_names.csv contracts/datasets/trend_score.json $(wildcard $(TREND_INPUTS)) | $(VENV_STAMP)
 	$(PY) scripts/trend_engine.py --staging $(STAGING) --degradation $< --output $@
 
+# ---------------------------------------------------------------- aggregate: quality report, then the commit
+# AGGREGATE=0 (CI's publish job): take the committed run as it is, never rebuild it.
 ifneq ($(AGGREGATE),0)
-$(MANIFEST): $(WORK)/trend_score.csv $(WORK)/degradation.json $(STAGED_CSVS) scripts/aggregate.py \
-  scripts/quality_gate.py scripts/ci_runtime.py scripts/common.py sql/history_snapshot.sql \
-  $(wildcard contracts/datasets/*.json) \
-  $(SETTINGS)/HISTORY_WRITES $(SETTINGS)/LEGACY_V1_COPIES $(SETTINGS)/AS_OF
-	$(PY) scripts/aggregate.py
+# Two visible steps (docs/commit.md). The quality report records the SHA-256 of every file it judged; the commit
+# step refuses a report that judged other files, stages the whole run in $(WORK)/<run_id>/, validates it there
+# and commits it under the data lock with one commit point (metadata/runs/<run_id>.json).
+$(WORK)/quality.json: $(WORK)/trend_score.csv $(WORK)/degradation.json $(STAGED_CSVS) scripts/aggregate.py \
+  scripts/quality_gate.py scripts/history.py scripts/common.py $(wildcard contracts/datasets/*.json) \
+  $(SETTINGS)/RUN_DATE $(SETTINGS)/AS_OF | $(VENV_STAMP)
+	$(PY) scripts/aggregate.py quality --output $@
+
+$(MANIFEST): $(WORK)/quality.json scripts/aggregate.py scripts/commit.py scripts/history.py scripts/common.py \
+  sql/history_snapshot.sql scripts/ci_runtime.py $(wildcard contracts/datasets/*.json) $(SETTINGS)/HISTORY_WRITES \
+  $(SETTINGS)/LEGACY_V1_COPIES | $(VENV_STAMP)
+	$(PY) scripts/aggregate.py commit --quality $<
 endif
 
 # ---------------------------------------------------------------- publish: the dashboard's data
-$(PUBLISH_DIR)/run_manifest.json: $(MANIFEST) scripts/publish.py sql/trend_history.sql scripts/common.py
+$(PUBLISH_DIR)/run_manifest.json: $(MANIFEST) scripts/publish.py scripts/commit.py scripts/history.py scripts/common.py
 	$(PY) scripts/publish.py --out $(PUBLISH_DIR)
 
 # ---------------------------------------------------------------- rollback switches and the cutover verdict
@@ -242,7 +258,7 @@ $(PUBLISH_DIR)/run_manifest.json: $(MANIFEST) scripts/publish.py sql/trend_histo
 
 # the switches are recorded settings: changing one rebuilds exactly what it affects (no re-extraction)
 $(WORK)/trend_score.csv: $(SETTINGS)/TREND_ENGINE scripts/v1_oracle.py
-$(MANIFEST): $(SETTINGS)/QUALITY_GATE scripts/trend_engine.py
+$(WORK)/quality.json: $(SETTINGS)/QUALITY_GATE scripts/trend_engine.py
 
 cutover-status: $(VENV_STAMP) ## the cutover verdict from the run records: N weekly runs clean, bridge, equivalence, SLOs [N=4]
 	$(if $(and $(call digits,$(N)),$(filter-out 0,$(N))),,$(error N must be a whole number of weeks >= 1, e.g. N=4))
@@ -316,7 +332,7 @@ $(WORK)/interseccion_github_reddit.csv: $(WORK)/degradation.json sql/interseccio
   $(wildcard $(STAGING)/github/*.csv $(STAGING)/reddit/*.csv) | $(VENV_STAMP)
 	$(PY) scripts/intersection.py --output $@
 
-$(MANIFEST): $(WORK)/interseccion_github_reddit.csv
+$(WORK)/quality.json: $(WORK)/interseccion_github_reddit.csv
 
 # ---------------------------------------------------------------- demo: the recorded weeks, in order
 # One stamp per week: it depends on that week's recorded responses, the pipeline's code and the week before, never

@@ -187,19 +187,94 @@ def get_logger(name: str) -> logging.Logger:
     return logger
 
 
+# the scripts whose failure is the failure of the run (`run_cli` records it): script file stem -> step name
+PIPELINE_STEPS = {"degradation": "degradation", "trend_engine": "trend score", "aggregate": "aggregate"}
+
+
 def run_cli(main_fn, argv: list[str] | None = None) -> int:
-    """Run a script's main; a PipelineError (or any crash) becomes one redacted line and exit code 2."""
+    """Run a script's main; a PipelineError (or any crash) becomes one redacted line and exit code 2.
+
+    When the script is a pipeline step (PIPELINE_STEPS) and Make gave the run a RUN_ID, a failure also leaves
+    the run's record (`record_failure`), so every run is recorded, including one that never reached aggregate.
+    """
     try:
         return main_fn(argv)
     except PipelineError as exc:
         print(f"error: {redact(exc)}", file=sys.stderr)
+        _record_step_failure(str(exc))
         return 2
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
         return 130
     except Exception as exc:  # a bug: say where, without leaking secrets through the message
         print(f"error: unexpected {type(exc).__name__}: {redact(exc)}", file=sys.stderr)
+        _record_step_failure(f"unexpected {type(exc).__name__}: {exc}")
         return 3
+
+
+def _record_step_failure(reason: str) -> None:
+    step = PIPELINE_STEPS.get(Path(sys.argv[0]).stem)
+    run_id = os.environ.get("RUN_ID", "")
+    if not step or not run_id:
+        return
+    try:
+        run_id = parse_run_id(run_id)
+        datos = Path(os.environ.get("DATOS") or ROOT / "datos")
+        path = record_failure(datos, run_id, step, reason)
+    except (PipelineError, OSError) as exc:
+        print(f"error: the failure of run {run_id} could not be recorded: {redact(exc)}", file=sys.stderr)
+        return
+    if path:
+        print(f"error: recorded in {path}", file=sys.stderr)
+
+
+def git_identity() -> tuple[str, str]:
+    """(sha, branch) from CI variables, else from git, else 'unknown'."""
+    import subprocess
+
+    def git(*args: str) -> str:
+        with contextlib.suppress(OSError):
+            result = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True)
+            if result.returncode == 0:
+                return result.stdout.strip()
+        return ""
+
+    sha = os.environ.get("GITHUB_SHA") or git("rev-parse", "HEAD") or "unknown"
+    branch = os.environ.get("GITHUB_REF_NAME") or git("rev-parse", "--abbrev-ref", "HEAD") or "unknown"
+    return sha, ("detached" if branch == "HEAD" else branch)
+
+
+def record_failure(datos: Path, run_id: str, step: str, reason: str) -> Path | None:
+    """Leave the record of a run that failed at `step` (before or during aggregation), with the reason in words.
+
+    Writes `<datos>/metadata/runs/<run_id>.json` (`published: false`, valid against the run manifest schema)
+    unless a record of that run already exists: a committed run's record is never overwritten, and the first
+    failure of a run is the one that explains it. Returns the path written, or None.
+    """
+    path = Path(datos) / "metadata" / "runs" / f"{parse_run_id(run_id)}.json"
+    if path.exists():
+        return None
+    run_date = None
+    with contextlib.suppress(PipelineError):
+        run_date = parse_run_date(os.environ.get("RUN_DATE") or dt.datetime.now(dt.UTC).date().isoformat())
+    start, end = window_for(run_date or dt.datetime.now(dt.UTC).date())
+    sha, branch = git_identity()
+    doc = {
+        "run_id": path.stem,
+        "generated_at_utc": utc_now(),
+        "git_sha": sha,
+        "branch": branch,
+        "source_window_start_utc": iso_utc(start),
+        "source_window_end_utc": iso_utc(end),
+        "quality_gate_status": "fail",
+        "published": False,
+        "datasets": [],
+        "failure": {"step": step, "reason": redact(reason)},
+    }
+    if run_date:
+        doc["run_date"] = run_date.isoformat()
+    write_json(path, doc)
+    return path
 
 
 # --------------------------------------------------------------------------- atomic writes
@@ -304,27 +379,35 @@ def recover_dir(target: Path) -> None:
         shutil.rmtree(leftover)
 
 
-def switch_dir(target: Path, files: dict[str, bytes], tag: str) -> None:
-    """Replace directory `target` by one holding its previous files overlaid with `files`, as one switch.
-
-    The new set is built beside it and swapped in with one atomic exchange: a crash before the exchange leaves
-    the previous set, a crash after it the new one. Where the filesystem cannot exchange, the old set is moved
-    aside and `recover_dir` restores it if the process dies between the two renames.
-    """
-    target = Path(target)
-    new = target.parent / f".{target.name}-new-{tag}"
-    shutil.rmtree(new, ignore_errors=True)
-    if target.is_dir():
-        shutil.copytree(target, new)
-    else:
-        new.mkdir(parents=True)
-    for name, data in files.items():
-        atomic_write_bytes(new / name, data)
-    fd = os.open(new, os.O_RDONLY)
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def switch_dir(target: Path, files: Mapping[str, bytes | Path], tag: str) -> None:
+    """Replace directory `target` by one holding exactly `files` (name -> bytes, or a file to copy), as one switch.
+
+    Nothing of the previous set survives unless `files` names it. The new set is built beside the target and
+    swapped in with one atomic exchange: a crash before the exchange leaves the previous set, a crash after it
+    the new one. Where the filesystem cannot exchange, the old set is moved aside and `recover_dir` restores it
+    if the process dies between the two renames.
+    """
+    target = Path(target)
+    new = target.parent / f".{target.name}-new-{tag}"
+    shutil.rmtree(new, ignore_errors=True)
+    new.mkdir(parents=True)
+    for name, data in files.items():
+        if "/" in name or name.startswith("."):
+            raise PipelineError(f"switch {target}: {name!r} is not a plain file name")
+        if isinstance(data, bytes):
+            atomic_write_bytes(new / name, data)
+        else:
+            with atomic_path(new / name) as tmp:
+                shutil.copyfile(data, tmp, follow_symlinks=False)
+    _fsync_dir(new)
     crash_point("before_switch")
     if not target.exists():
         os.rename(new, target)
@@ -337,6 +420,29 @@ def switch_dir(target: Path, files: dict[str, bytes], tag: str) -> None:
         crash_point("between_switch_renames")
         os.rename(new, target)
         shutil.rmtree(aside)
+    _fsync_dir(target.parent)
+
+
+_TMP_NAME = re.compile(r"\..+\.\d+\.tmp")
+
+
+def sweep_tmp(folder: Path) -> list[Path]:
+    """Remove the temporary files (`.<name>.<pid>.tmp`, from `atomic_path`) a killed writer left under `folder`.
+
+    Call it only while holding the data lock: no live writer of that folder can own them. Symlinks are never
+    followed (a link is not descended into, and is removed only if its own name is a temporary name).
+    """
+    removed = []
+    folder = Path(folder)
+    if not folder.is_dir() or folder.is_symlink():
+        return removed
+    for root, _dirs, names in os.walk(folder, followlinks=False):
+        for name in names:
+            if _TMP_NAME.fullmatch(name):
+                path = Path(root) / name
+                path.unlink()
+                removed.append(path)
+    return removed
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
@@ -714,3 +820,32 @@ def render_csv(columns: list[str], rows) -> bytes:
         values = [row[c] for c in columns] if isinstance(row, Mapping) else row
         writer.writerow([_csv_text(v) for v in values])
     return out.getvalue().encode("utf-8")
+
+
+# DuckDB's CSV writer quotes these where Python's csv module (render_csv) does not: a carriage return, a leading
+# '#', an empty string. A dataset holding any of them is rendered by render_csv instead (tests/test_commit.py
+# checks that both give the same bytes for everything else).
+_DUCKDB_QUOTES_DIFFERENTLY = "contains(%s, chr(13)) or starts_with(%s, '#') or %s = ''"
+
+
+def copy_csv(con, relation: str, columns: list[Column], path: Path) -> str:
+    """Write `relation`'s `columns` (contract columns, in order) to `path` as exactly the bytes `render_csv` gives,
+    rendered by DuckDB (COPY … TO) in one pass; a dataset DuckDB would quote differently goes through render_csv.
+
+    Returns which writer was used ("duckdb" or "python"). The caller makes the write atomic (`atomic_path`).
+    """
+    names = [c.name for c in columns]
+    strings = [quote_ident(c.name) for c in columns if c.type == "string"]
+    if strings:
+        test = " or ".join(_DUCKDB_QUOTES_DIFFERENTLY % (q, q, q) for q in strings)
+        (odd,) = con.sql(f"select coalesce(bool_or({test}), false) from {relation}").fetchall()[0]
+        if odd:
+            rows = con.sql(f"select {', '.join(quote_ident(n) for n in names)} from {relation}").fetchall()
+            Path(path).write_bytes(render_csv(names, rows))
+            return "python"
+    selected = ", ".join(quote_ident(n) for n in names)
+    con.execute(
+        f"copy (select {selected} from {relation}) to {sql_literal(str(path))} (format csv, header true, "
+        "delimiter ',', quote '\"', escape '\"', nullstr '', timestampformat '%Y-%m-%dT%H:%M:%SZ')"
+    )
+    return "duckdb"

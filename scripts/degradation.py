@@ -15,9 +15,8 @@ import sys
 from pathlib import Path
 
 import common
-from trend_engine import INPUT_FILES, configured_weights
-
-USABLE_STATUSES = ("ok", "partial")
+from policy import MIN_SOURCES_TO_PUBLISH, USABLE_STATUSES, renormalised
+from policy import SCORED_FILES as INPUT_FILES
 
 
 def source_problems(source: str, doc: dict | None, problems: list[str], run_date: dt.date | None = None) -> list[str]:
@@ -37,15 +36,6 @@ def source_problems(source: str, doc: dict | None, problems: list[str], run_date
     return found
 
 
-def renormalised(available: list[str]) -> dict[str, float]:
-    """The configured weights (TREND_WEIGHTS, else V1's), the unavailable sources' shares spread over the rest."""
-    weights = configured_weights()
-    if len(available) == len(weights):
-        return weights
-    total = sum(weights[s] for s in available)
-    return {s: (weights[s] / total if s in available and total else 0.0) for s in weights}
-
-
 def decide(staging_root: Path, run_date: dt.date | None = None) -> dict:
     """The degradation decision for the sources staged under `staging_root/<source>/` (for `run_date`, if given)."""
     sources, unavailable, available = {}, {}, []
@@ -62,9 +52,9 @@ def decide(staging_root: Path, run_date: dt.date | None = None) -> dict:
         else:
             available.append(source)
     weights = renormalised(available)
-    if len(available) == 3:
+    if len(available) == len(common.SOURCES):
         decision, reason = "publish", "all three sources available: default weights"
-    elif len(available) == 2:
+    elif len(available) >= MIN_SOURCES_TO_PUBLISH:
         (missing,) = unavailable
         shares = ", ".join(f"{s} {weights[s]:.4f}" for s in available)
         decision = "publish_with_warning"

@@ -1,11 +1,12 @@
-"""Publish the latest published run to the dashboard folder: the V1 CSVs, the run manifest, and JSON for charts.
+"""Publish the last committed run to the dashboard folder: exactly the files it wrote, checked by checksum.
 
-Reads datos/metadata/run_manifest.json (written only by runs that the quality gate let publish), checks every
-latest file against the SHA-256 the run recorded, and switches the dashboard folder in one step:
-  <V1 file>.csv        the latest CSVs, unchanged (V1 readers keep working)
-  run_manifest.json    what run produced them and how it went
-  trend_score.json     the latest trend score as records
-  trend_history.json   every trend score snapshot in the history, oldest first
+The run is the last committed run record (scripts/history.py), never a file that merely exists. The dashboard
+folder (PUBLISH_DIR) afterwards holds exactly, and only:
+  <V1 file>.csv        the run's latest CSVs of the dashboard's ten V1 files (DASHBOARD_CSVS), byte for byte
+  <name>.json          every file the run's record lists under `dashboard_files` (the bridge's JSON)
+  run_manifest.json    `dashboard_manifest(record)`
+Every file is checked against the SHA-256 the record holds before anything changes; the folder is then
+switched in one step (common.switch_dir: no file of the previous set survives).
 """
 
 from __future__ import annotations
@@ -13,80 +14,64 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+import commit
 import history
-from common import (
-    PipelineError,
-    duckdb_connect,
-    dumps_json,
-    load_contract,
-    read_json,
-    read_typed_csv,
-    recover_dir,
-    run_cli,
-    run_sql_file,
-    settings,
-    sha256_file,
-    sql_literal,
-    switch_dir,
+from common import PipelineError, data_lock, dumps_json, recover_dir, run_cli, settings, sha256_file, switch_dir
+
+# The existing dashboard's V1 CSVs (its 24-file contract: these ten, 13 bridge JSON files, run_manifest.json).
+DASHBOARD_CSVS = (
+    "trend_score.csv",
+    "github_lenguajes.csv",
+    "github_commits_frameworks.csv",
+    "github_correlacion.csv",
+    "so_volumen_preguntas.csv",
+    "so_tasa_aceptacion.csv",
+    "so_tendencias_mensuales.csv",
+    "reddit_sentimiento_frameworks.csv",
+    "reddit_temas_emergentes.csv",
+    "interseccion_github_reddit.csv",
 )
 
 
-def records(rel) -> list[dict]:
-    columns = rel.columns
-    return [dict(zip(columns, [_jsonable(v) for v in row], strict=True)) for row in rel.fetchall()]
+def dashboard_manifest(record: dict) -> bytes:
+    """The dashboard's run_manifest.json for a committed run. For now the internal record itself (the bytes of
+    metadata/runs/<run_id>.json); the bridge's public form replaces this body: one function, one place."""
+    return dumps_json(record).encode("utf-8")
 
 
-def _jsonable(value: object) -> object:
-    return value.isoformat() if hasattr(value, "isoformat") else value
-
-
-def dashboard_files(datos: Path) -> dict[str, bytes]:
-    manifest_path = datos / "metadata" / "run_manifest.json"
-    if not manifest_path.is_file():
-        raise PipelineError(f"publish: {manifest_path} does not exist: no run has published yet (run `make aggregate`)")
-    manifest = read_json(manifest_path, "run manifest")
-    if not manifest.get("published") or manifest["quality_gate_status"] == "fail":
-        raise PipelineError(f"publish: run {manifest['run_id']} was not allowed to publish")
-    files: dict[str, bytes] = {}
-    latest = datos / "latest"
-    for dataset in manifest["datasets"]:
-        path = datos / dataset["latest_path"]
-        if not path.is_file() or sha256_file(path) != dataset["sha256"]:
+def dashboard_files(datos: Path) -> dict[str, Path | bytes]:
+    """What the dashboard folder must hold for the last committed run (name -> file to copy, or bytes), every
+    file checked against its recorded SHA-256. A PipelineError when nothing committed or a file differs."""
+    record = history.latest_committed(datos)
+    if record is None:
+        raise PipelineError(f"publish: no run has published yet in {datos} (run `make aggregate`)")
+    run_id = record["run_id"]
+    wanted: dict[str, str] = {}
+    for entry in [*record["datasets"], *record.get("carried_forward", [])]:
+        name = Path(entry["latest_path"] or "").name
+        if name in DASHBOARD_CSVS:
+            wanted[name] = entry["sha256"]
+    for name, sha in record.get("dashboard_files", {}).items():
+        wanted[name] = sha
+    files: dict[str, Path | bytes] = {}
+    for name, sha in sorted(wanted.items()):
+        path = datos / "latest" / name
+        if path.is_symlink() or not path.is_file() or sha256_file(path) != sha:
             raise PipelineError(
-                f"publish: {path} is missing or differs from what run {manifest['run_id']} wrote; "
-                "re-run `make aggregate` (or `make replay`)"
+                f"publish: {path} is missing or differs from what run {run_id} wrote; "
+                f"re-run `make aggregate` (or `make replay RUN_ID={run_id}` to inspect it)"
             )
-    for path in sorted(latest.glob("*.csv")):
-        files[path.name] = path.read_bytes()
-    files["run_manifest.json"] = manifest_path.read_bytes()
+        files[name] = path
+    files["run_manifest.json"] = dashboard_manifest(record)
+    return files
 
-    con = duckdb_connect()
-    trend = read_typed_csv(con, latest / "trend_score.csv", load_contract("trend_score"))
-    files["trend_score.json"] = dumps_json(
-        {
-            "run_id": manifest["run_id"],
-            "run_date": manifest.get("run_date"),
-            "quality_gate_status": manifest["quality_gate_status"],
-            "rows": records(trend),
-        }
-    ).encode("utf-8")
-    # the committed snapshots, each from its daily file or from the monthly file compaction merged it into
-    committed = history.snapshots(datos, "trend_score")
-    snapshots: dict[str, dict] = {}
-    if committed:
-        parquet_files = sorted({snap.path for snap in committed})
-        con.sql(
-            "create view trend_history as select * from read_parquet("
-            f"[{', '.join(sql_literal(p) for p in parquet_files)}], hive_partitioning = false) "
-            f"where run_id in ({', '.join(sql_literal(snap.run_id) for snap in committed)})"
-        )
-        for row in records(run_sql_file(con, "trend_history.sql")):
-            # the arguments are evaluated for every row: each row loses its snapshot_date and run_id here
-            snap = snapshots.setdefault(row.pop("snapshot_date"), {"run_id": row.pop("run_id"), "rows": []})
-            snap["rows"].append(row)
-    files["trend_history.json"] = dumps_json(
-        {"snapshots": [{"date": date, **snap} for date, snap in sorted(snapshots.items())]}
-    ).encode("utf-8")
+
+def publish(datos: Path, out: Path) -> dict[str, Path | bytes]:
+    with data_lock(datos, f"publish to {out}"):
+        for line in commit.recover(datos):
+            print(f"publish: recovery: {line}")
+        files = dashboard_files(datos)
+        switch_dir(out, files, "publish")
     return files
 
 
@@ -95,9 +80,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, required=True, help="dashboard data folder (frontend/assets/data)")
     args = parser.parse_args(argv)
     datos = settings().datos
-    files = dashboard_files(datos)
     recover_dir(args.out)
-    switch_dir(args.out, files, "publish")
+    files = publish(datos, args.out)
     print(f"publish: {len(files)} files in {args.out}")
     return 0
 

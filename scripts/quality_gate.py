@@ -28,6 +28,7 @@ from common import (
     Contract,
     PipelineError,
     check_source,
+    duckdb_connect,
     get_logger,
     load_contracts,
     run_cli,
@@ -92,32 +93,25 @@ def read_text_frame(path: Path):
     return frame.mask(blank, None), None
 
 
-def _history_dir(datos: Path, contract: Contract) -> Path:
-    return Path(datos) / contract.raw["history_path"].split("/year=", 1)[0]
-
-
 def previous_snapshot(datos: Path, contract: Contract, run_date: dt.date):
-    """(date, frame) of the latest history partition dated strictly before `run_date`, or None."""
-    base = _history_dir(datos, contract)
-    best = None
-    for part in base.glob("year=*/month=*/day=*/part-0000.parquet"):
-        match = re.fullmatch(r"year=(\d{4})/month=(\d{2})/day=(\d{2})", part.parent.relative_to(base).as_posix())
-        if not match:
-            continue
-        try:
-            day = dt.date(*(int(g) for g in match.groups()))
-        except ValueError:
-            continue
-        if day < run_date and (best is None or day > best[0]):
-            best = (day, part)
-    if best is None:
-        return None
-    import pyarrow.parquet as pq
+    """(date, frame) of the newest committed snapshot dated strictly before `run_date`, or None.
 
+    Read through scripts/history.py: only committed runs' partitions, each verified (checksum, schema) as it is
+    read; a bad one is skipped with a warning naming it, so one bad partition does not block later runs.
+    """
+    import history
+
+    con = duckdb_connect()
     try:
-        return best[0], pq.read_table(best[1]).to_pandas()
-    except Exception as exc:  # a corrupt snapshot must not crash the gate: the check reports it
-        raise _NotComputed(f"previous snapshot {best[1]} is unreadable: {exc}") from None
+        found = history.previous(con, datos, contract.name, run_date)
+        if found is None:
+            return None
+        snap, rel = found
+        return snap.date, rel.df()
+    except PipelineError as exc:  # every earlier snapshot is bad: the check reports it, the gate does not crash
+        raise _NotComputed(f"previous snapshot is unreadable: {exc}") from None
+    finally:
+        con.close()
 
 
 # --------------------------------------------------------------------------- the Pandera schema

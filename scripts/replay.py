@@ -1,88 +1,83 @@
-"""Rebuild the latest CSVs exactly as a past run published them, from its manifest and history partitions.
+"""Rebuild the latest files exactly as a past committed run published them, from its record and history.
 
-Each file is rendered by the same writer the aggregate step used and checked against the SHA-256 the run
-recorded, so a replay either matches byte for byte or says which file differs.
+Only committed run records count (scripts/history.py); each partition is verified as it is read (checksum,
+schema, the run's rows), each file rendered by the writer the aggregate step used and checked against the
+SHA-256 the run recorded, so a replay either matches byte for byte or says which file differs and why. Files
+the run kept from an earlier run (its source was unavailable) are rebuilt from that run's history.
 """
 
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import hashlib
+import tempfile
 from pathlib import Path
 
+import commit
 import history
 from common import (
-    HISTORY_EXTRA_COLUMNS,
     PipelineError,
     atomic_write_bytes,
+    copy_csv,
+    data_lock,
     duckdb_connect,
+    load_contracts,
     parse_run_id,
     read_json,
-    render_csv,
     run_cli,
     settings,
-    sql_literal,
 )
 
 
-def replay(datos: Path, run_id: str, out: Path) -> list[Path]:
-    import duckdb
-
-    manifest_path = datos / "metadata" / "runs" / f"{run_id}.json"
-    if not manifest_path.is_file():
+def _record(datos: Path, run_id: str) -> dict:
+    path = commit.record_path(datos, run_id)
+    if not path.is_file():
         known = sorted(p.stem for p in (datos / "metadata" / "runs").glob("*.json"))
         hint = f"known runs: {', '.join(known[-5:])}" if known else "no run has been recorded yet"
-        raise PipelineError(f"replay: unknown run id {run_id} (no {manifest_path}); {hint}")
-    manifest = read_json(manifest_path, "run manifest")
-    if not manifest.get("published"):
+        raise PipelineError(f"replay: unknown run id {run_id} (no {path}); {hint}")
+    record = read_json(path, "run record")
+    if record.get("published") is not True:
         raise PipelineError(
-            f"replay: run {run_id} did not publish (quality gate {manifest['quality_gate_status']}): nothing to replay"
+            f"replay: run {run_id} did not publish (quality gate {record['quality_gate_status']}): nothing to replay"
         )
+    return record
+
+
+def rebuild(datos: Path, record: dict, dataset: str, expected_sha: str, con) -> bytes:
+    """One latest file of `record`'s run, rebuilt from its history partition and checked against `expected_sha`."""
+    snap = history.snapshot_of_run(datos, record, dataset)
+    try:
+        rel = history.read_snapshot(con, snap)
+    except PipelineError as exc:
+        raise PipelineError(f"replay: {dataset}: {exc}") from None
+    contract = load_contracts()[dataset]
+    view = f"replayed_{dataset}"
+    rel.create_view(view)
+    with tempfile.TemporaryDirectory() as tmp:
+        target = Path(tmp) / "replayed.csv"
+        copy_csv(con, view, contract.columns, target)  # the writer the aggregate step used
+        data = target.read_bytes()
+    con.execute(f"drop view {view}")
+    if hashlib.sha256(data).hexdigest() != expected_sha:
+        raise PipelineError(f"replay: {dataset}: rebuilt file differs from what run {record['run_id']} published")
+    return data
+
+
+def replay(datos: Path, run_id: str, out: Path) -> list[Path]:
+    record = _record(datos, run_id)
     con = duckdb_connect()
     rebuilt: dict[Path, bytes] = {}
-    for dataset in manifest["datasets"]:
-        name = dataset["dataset_logical_name"]
-        if not dataset["history_path"]:
-            raise PipelineError(f"replay: run {run_id} wrote no history for {name} (history writes were off)")
-        snap = history.resolve(  # the daily partition, or the monthly file compaction merged it into
-            datos,
-            history.Snapshot(
-                name,
-                run_id,
-                dt.date.fromisoformat(manifest["run_date"]),
-                datos / dataset["history_path"],
-                dataset.get("history_sha256"),
-            ),
-        )
-        if snap is None:
-            raise PipelineError(f"replay: {name}: run {run_id}'s snapshot was deleted by retention (make compact)")
-        partition = snap.path
-        if not partition.is_file():
-            raise PipelineError(f"replay: {name}: history partition {partition} is missing")
+    for entry in record["datasets"]:
+        name = entry["dataset_logical_name"]
         try:
-            columns = con.sql(
-                f"select * from read_parquet({sql_literal(partition)}, hive_partitioning = false)"
-            ).columns
-            stored = history.read_snapshot(con, snap).fetchall()
-            if not stored and partition == datos / dataset["history_path"]:  # a daily file of another run: whose?
-                stored = con.sql(f"select * from read_parquet({sql_literal(partition)}, hive_partitioning = false)")
-                stored = stored.fetchall()
-        except duckdb.Error as exc:
-            raise PipelineError(f"replay: {name}: {partition} is unreadable (corrupt or truncated): {exc}") from None
-        if columns[-len(HISTORY_EXTRA_COLUMNS) :] != list(HISTORY_EXTRA_COLUMNS):
-            raise PipelineError(f"replay: {name}: {partition} lacks the run_id and snapshot_date columns")
-        width = len(columns) - len(HISTORY_EXTRA_COLUMNS)
-        runs = {str(row[width]) for row in stored}
-        if runs != {run_id}:
-            raise PipelineError(
-                f"replay: {name}: {partition} now holds run {', '.join(sorted(runs))}, "
-                f"not {run_id}: a later run on the same day replaced that partition"
-            )
-        data = render_csv(columns[:width], [row[:width] for row in stored])
-        if hashlib.sha256(data).hexdigest() != dataset.get("sha256"):
-            raise PipelineError(f"replay: {name}: rebuilt file differs from what run {run_id} published")
-        rebuilt[out / Path(dataset["latest_path"]).name] = data
+            data = rebuild(datos, record, name, entry["sha256"], con)
+        except PipelineError as exc:
+            raise PipelineError(str(exc) if str(exc).startswith("replay:") else f"replay: {exc}") from None
+        rebuilt[out / Path(entry["latest_path"]).name] = data
+    for entry in record.get("carried_forward", []):
+        origin = _record(datos, entry["from_run_id"])
+        data = rebuild(datos, origin, entry["dataset_logical_name"], entry["sha256"], con)
+        rebuilt[out / Path(entry["latest_path"]).name] = data
     for target, data in rebuilt.items():  # only once every file is proven identical
         atomic_write_bytes(target, data)
     return list(rebuilt)
@@ -96,7 +91,9 @@ def main(argv: list[str] | None = None) -> int:
     run_id = parse_run_id(args.run_id)
     datos = settings().datos
     out = args.out or datos / "replay" / run_id
-    written = replay(datos, run_id, out)
+    with data_lock(datos, f"replay of run {run_id}"):
+        commit.recover(datos)
+        written = replay(datos, run_id, out)
     print(f"replay: rebuilt {len(written)} files of run {run_id} in {out}, identical to what it published")
     return 0
 

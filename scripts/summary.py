@@ -5,12 +5,25 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from common import read_json, run_cli
+from common import PipelineError, read_json, run_cli
+
+
+def _trend_rows(path: Path) -> list[dict]:
+    """The published trend score CSV (the dashboard's copy), numbers as numbers."""
+    import csv
+
+    try:
+        with open(path, newline="", encoding="utf-8") as fh:
+            rows = list(csv.DictReader(fh))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PipelineError(f"summary: dashboard trend score {path} is unreadable: {exc}") from None
+    numeric = ("github_score", "so_score", "reddit_score", "trend_score")
+    return [{**row, **{k: float(row[k]) for k in numeric}} for row in rows]
 
 
 def summary(datos: Path, site: Path, top: int = 10) -> list[str]:
     manifest = read_json(datos / "metadata" / "run_manifest.json", "run manifest")
-    trend = read_json(site / "trend_score.json", "dashboard trend score")
+    trend = {"rows": _trend_rows(site / "trend_score.csv")}
     degradation = manifest["degradation"]
     lines = [
         f"run {manifest['run_id']} for {manifest['run_date']}: quality gate {manifest['quality_gate_status']}, "

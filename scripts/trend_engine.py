@@ -16,13 +16,9 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import common
+from policy import DEFAULT_WEIGHTS, configured_weights, parse_weights  # noqa: F401 (the weights live in policy)
+from policy import SCORED_FILES as INPUT_FILES
 
-DEFAULT_WEIGHTS = {"github": 0.40, "stackoverflow": 0.35, "reddit": 0.25}  # V1's; TREND_WEIGHTS overrides
-INPUT_FILES = {
-    "github": "github_repos_2025.csv",
-    "stackoverflow": "so_volumen_preguntas.csv",
-    "reddit": "reddit_temas_emergentes.csv",
-}
 # the view each input becomes, and the V1 columns the SQL reads from it
 INPUT_VIEWS = {
     "github": ("github_repos", ("language",)),
@@ -32,33 +28,6 @@ INPUT_VIEWS = {
 SQL_FILE = "trend_score.sql"
 ENGINES = ("v2", "v1")  # TREND_ENGINE: v2 = sql/trend_score.sql on DuckDB (default), v1 = the V1 pandas engine
 ENGINE_FILE = "trend_engine.json"  # written beside the score: which engine scored it (the run record copies it)
-
-
-def parse_weights(text: str, what: str = "TREND_WEIGHTS") -> dict[str, float]:
-    """`github=0.5,reddit=0.2,...` over the default weights; each weight a finite number >= 0."""
-    weights = dict(DEFAULT_WEIGHTS)
-    for part in text.split(","):
-        source, _, value = (piece.strip() for piece in part.partition("="))
-        if source not in weights:
-            raise common.PipelineError(f"{what}: unknown source {source!r}: use github, stackoverflow, reddit")
-        try:
-            weights[source] = float(value)
-        except ValueError:
-            raise common.PipelineError(f"{what}: {source}={value!r} is not a number") from None
-        if not 0 <= weights[source] < float("inf"):
-            raise common.PipelineError(f"{what}: {source}={value} must be a number >= 0")
-    return weights
-
-
-def configured_weights(env: Mapping[str, str] | None = None) -> dict[str, float]:
-    """The weights of a run with all three sources: TREND_WEIGHTS (they must add up to 1), else V1's."""
-    text = (os.environ if env is None else env).get("TREND_WEIGHTS", "")
-    if not text:
-        return dict(DEFAULT_WEIGHTS)
-    weights = parse_weights(text)
-    if abs(sum(weights.values()) - 1) > 1e-9:
-        raise common.PipelineError(f"TREND_WEIGHTS={text!r} adds up to {sum(weights.values()):g}, not 1")
-    return weights
 
 
 def configured_engine(env: Mapping[str, str] | None = None) -> str:

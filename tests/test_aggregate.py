@@ -16,6 +16,7 @@ from staged_run import RUN_DATE, TREND_SCORE, decide, run_script, stage, write_c
 
 RUN_A = "11111111-1111-4111-8111-111111111111"
 RUN_B = "22222222-2222-4222-8222-222222222222"
+RUN_C = "33333333-3333-4333-8333-333333333333"
 V1_FILES = sorted(c.v1_file for c in load_contracts().values())
 
 
@@ -59,8 +60,9 @@ def test_publishes_the_fixed_layout(datos):
     assert (datos / "metadata/quality" / f"{RUN_A}.json").is_file()
     # the latest trend score is the computed one, byte for byte (V1 number formatting kept)
     assert (datos / "latest/trend_score.csv").read_bytes() == (datos / "work/trend_score.csv").read_bytes()
-    # no temporary or half-built files left behind
-    assert not [p for p in datos.rglob("*") if p.name.startswith(".")]
+    # no temporary or half-built files left behind (the data folder's lock file stays), no run folder in work/
+    assert not [p for p in datos.rglob("*") if p.name.startswith(".") and p != datos / ".lock"]
+    assert not (datos / "work" / RUN_A).exists()
 
 
 def test_history_rows_carry_run_id_and_snapshot_date(datos):
@@ -85,7 +87,7 @@ def test_manifest_is_valid_and_matches_the_written_files(datos):
     assert manifest["source_window_start_utc"] == "2025-11-23T00:00:00Z"
     assert manifest["source_window_end_utc"] == "2026-11-23T00:00:00Z"
     assert manifest["degradation"]["weights"] == {"github": 0.4, "stackoverflow": 0.35, "reddit": 0.25}
-    assert set(manifest["durations_seconds"]) >= {"quality_gate", "latest"}
+    assert set(manifest["durations_seconds"]) >= {"quality_gate", "validate", "stage_trend_score"}
     assert manifest["duckdb_version"] == duckdb.__version__
     contracts = load_contracts()
     assert {d["dataset_logical_name"] for d in manifest["datasets"]} == set(contracts)
@@ -96,15 +98,16 @@ def test_manifest_is_valid_and_matches_the_written_files(datos):
         assert entry["schema_hash"] == contracts[entry["dataset_logical_name"]].schema_hash
         parquet_rows = duckdb.sql(f"select count(*) from read_parquet('{datos / entry['history_path']}')").fetchall()[0]
         assert parquet_rows[0] == entry["row_count"]
+        assert entry["history_sha256"] == sha256_file(datos / entry["history_path"])
 
 
-def test_same_run_id_twice_gives_the_same_history_and_file_set(datos):
+def test_a_committed_run_id_cannot_commit_again(datos):
     assert aggregate(datos, RUN_A).returncode == 0
     first = published_state(datos)
     files_first = sorted(p.relative_to(datos).as_posix() for p in datos.rglob("*") if p.is_file())
-    assert aggregate(datos, RUN_A).returncode == 0
-    assert published_state(datos)["history"] == first["history"]
-    assert published_state(datos)["latest"] == first["latest"]
+    again = aggregate(datos, RUN_A)
+    assert again.returncode == 2 and f"run {RUN_A} is already committed" in again.stderr
+    assert published_state(datos) == first
     assert sorted(p.relative_to(datos).as_posix() for p in datos.rglob("*") if p.is_file()) == files_first
 
 
@@ -142,7 +145,7 @@ def test_history_across_days_reads_back_as_one_snapshot_per_dataset_per_day(tmp_
     ]
 
 
-@pytest.mark.parametrize("crash_at", ["after_history_partition", "before_switch", "after_switch", "after_latest"])
+@pytest.mark.parametrize("crash_at", ["after_journal", "before_switch", "after_switch", "after_latest"])
 def test_a_crash_at_any_point_leaves_a_complete_readable_latest_set(datos, crash_at):
     assert aggregate(datos, RUN_A).returncode == 0
     before = snapshot(datos / "latest")
@@ -155,10 +158,10 @@ def test_a_crash_at_any_point_leaves_a_complete_readable_latest_set(datos, crash
     assert after == before or after == {**before, "trend_score.csv": new_trend}
     for name in after:
         assert csv_row_count(datos / "latest" / name) >= 1
-    # the next run recovers and cleans up
-    assert aggregate(datos, RUN_B).returncode == 0
+    # the next run recovers (rolls the crashed run forward or back) and cleans up
+    assert aggregate(datos, RUN_C).returncode == 0
     assert snapshot(datos / "latest")["trend_score.csv"] == new_trend
-    assert not [p for p in datos.rglob(".*")]
+    assert not [p for p in datos.rglob(".*") if p != datos / ".lock"]
 
 
 def test_a_crash_between_the_fallback_renames_is_recovered(datos, monkeypatch):
@@ -228,6 +231,15 @@ def test_two_sources_publish_with_warnings_and_keep_the_missing_sources_files(da
     assert "reddit" in manifest["degradation"]["unavailable"]
     assert not {"reddit_temas", "reddit_sentimiento"} & {d["dataset_logical_name"] for d in manifest["datasets"]}
     assert (datos / "latest/reddit_temas_emergentes.csv").read_bytes() == old_reddit
+    # kept from run A, and said so in run B's record: the latest set is exactly what B's record lists
+    carried = {c["dataset_logical_name"]: c["from_run_id"] for c in manifest["carried_forward"]}
+    assert carried == {"reddit_temas": RUN_A, "reddit_sentimiento": RUN_A}
+    listed = {Path(d["latest_path"]).name for d in [*manifest["datasets"], *manifest["carried_forward"]]}
+    assert sorted(listed) == sorted(p.name for p in (datos / "latest").iterdir())
+    out = datos.parent / "replayed"
+    replayed = run_script("replay.py", datos, "--run-id", RUN_B, "--out", str(out))
+    assert replayed.returncode == 0, replayed.stderr
+    assert snapshot(out) == snapshot(datos / "latest")
 
 
 def test_replay_rebuilds_exactly_what_was_published(datos, tmp_path):
@@ -250,17 +262,17 @@ def test_replay_errors_are_clear(datos, tmp_path):
     data = partition.read_bytes()
     partition.write_bytes(data[: len(data) // 2])
     corrupt = run_script("replay.py", datos, "--run-id", RUN_A)
-    assert corrupt.returncode == 2 and "so_volumen" in corrupt.stderr and "unreadable" in corrupt.stderr
+    assert corrupt.returncode == 2 and "so_volumen" in corrupt.stderr and "does not match the SHA-256" in corrupt.stderr
     partition.unlink()
     missing = run_script("replay.py", datos, "--run-id", RUN_A)
     assert missing.returncode == 2 and "is missing" in missing.stderr
 
     shutil.rmtree(datos / "history")
-    assert aggregate(datos, RUN_A).returncode == 0
     assert aggregate(datos, RUN_B).returncode == 0
-    replaced = run_script("replay.py", datos, "--run-id", RUN_A)
+    assert aggregate(datos, RUN_C).returncode == 0
+    replaced = run_script("replay.py", datos, "--run-id", RUN_B)
     assert replaced.returncode == 2 and "a later run on the same day replaced" in replaced.stderr
-    assert not (datos / "replay" / RUN_A).exists()
+    assert not (datos / "replay" / RUN_B).exists()
 
 
 def restage(datos: Path, source: str, name: str, rows: list[list[str]]) -> None:
@@ -321,13 +333,13 @@ def test_publish_mirrors_the_published_run_and_refuses_a_tampered_latest(datos, 
     assert aggregate(datos, RUN_A).returncode == 0
     run = run_script("publish.py", datos, "--out", str(site))
     assert run.returncode == 0, run.stderr
-    assert sorted(p.name for p in site.iterdir()) == sorted(
-        [*V1_FILES, "run_manifest.json", "trend_score.json", "trend_history.json"]
-    )
-    trend = json.loads((site / "trend_score.json").read_text())
-    assert trend["run_id"] == RUN_A and [r["tecnologia"] for r in trend["rows"]] == ["Python", "Rust", "AI/ML"]
-    history = json.loads((site / "trend_history.json").read_text())
-    assert [(s["date"], s["run_id"], len(s["rows"])) for s in history["snapshots"]] == [("2026-11-23", RUN_A, 3)]
+    published = sorted(name for name in V1_FILES if name != "github_repos_2025.csv")
+    assert sorted(p.name for p in site.iterdir()) == sorted([*published, "run_manifest.json"])
+    manifest = json.loads((site / "run_manifest.json").read_text())
+    assert manifest["run_id"] == RUN_A and manifest["published"] is True
+    assert (site / "run_manifest.json").read_bytes() == (datos / "metadata/runs" / f"{RUN_A}.json").read_bytes()
+    for name in published:
+        assert (site / name).read_bytes() == (datos / "latest" / name).read_bytes()
     before = snapshot(site)
     (datos / "latest/trend_score.csv").write_text("ranking,tecnologia\n1,Hand-edited\n")
     tampered = run_script("publish.py", datos, "--out", str(site))

@@ -71,7 +71,8 @@ def test_demo_produces_the_full_published_layout(project, demo):
     assert manifest["run_date"] == DEMO_DATE and manifest["published"] is True
     assert (datos / "metadata/runs" / f"{manifest['run_id']}.json").is_file()
     site = sorted(p.name for p in (project / "demo/site").iterdir())
-    assert site == sorted([*V1_FILES, "run_manifest.json", "trend_history.json", "trend_score.json"])
+    # the dashboard's contract: its V1 CSVs (not github_repos_2025.csv) and run_manifest.json, nothing else
+    assert site == sorted([*(f for f in V1_FILES if f != "github_repos_2025.csv"), "run_manifest.json"])
     assert "quality gate" in demo.stdout and "top 10 technologies" in demo.stdout
     assert "Python" in demo.stdout
     # six recorded weeks, replayed in order: each dataset has one committed snapshot per week
@@ -143,19 +144,15 @@ def test_weekly_without_secrets_fails_in_preflight_naming_them(project, tmp_path
 
 
 def test_the_dashboard_data_matches_what_was_published(project, demo):
-    """frontend/app.js reads trend_score.json and trend_history.json: they mirror the latest CSV and the history."""
-    import csv
-
+    """The dashboard folder holds the committed run's files byte for byte, and its manifest names that run."""
     site = project / "demo/site"
-    trend = json.loads((site / "trend_score.json").read_text())
-    with open(project / "demo/datos/latest/trend_score.csv", newline="") as fh:
-        published = list(csv.DictReader(fh))
-    assert [r["tecnologia"] for r in trend["rows"]] == [r["tecnologia"] for r in published]
-    assert [r["trend_score"] for r in trend["rows"]] == [float(r["trend_score"]) for r in published]
-    assert trend["quality_gate_status"] in ("pass", "pass_with_warnings")
-    history = json.loads((site / "trend_history.json").read_text())
-    dates = [s["date"] for s in history["snapshots"]]
-    assert dates == sorted(set(dates)) and DEMO_DATE in dates
+    manifest = json.loads((site / "run_manifest.json").read_text())
+    record = project / "demo/datos/metadata/runs" / f"{manifest['run_id']}.json"
+    assert (site / "run_manifest.json").read_bytes() == record.read_bytes()
+    for entry in manifest["datasets"]:
+        name = Path(entry["latest_path"]).name
+        if (site / name).exists():
+            assert (site / name).read_bytes() == (project / "demo/datos" / entry["latest_path"]).read_bytes()
     assert (site / "trend_score.csv").read_bytes() == (project / "demo/datos/latest/trend_score.csv").read_bytes()
 
 

@@ -10,8 +10,6 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import pyarrow as pa
-import pyarrow.parquet as pq
 import pytest
 
 import quality_gate as gate
@@ -99,8 +97,15 @@ def failed(report):
 
 
 def write_snapshot(datos: Path, name: str, day: dt.date, csv_path: Path, edit=None) -> Path:
-    """A history partition as the aggregate step writes it: contract columns typed, + run_id, snapshot_date."""
+    """A history partition as the aggregate step commits it: contract columns typed, + run_id, snapshot_date,
+    listed with its SHA-256 in a committed run record of that day (readers trust nothing else)."""
+    import hashlib
+    import uuid
+
+    import duckdb
     import pandas as pd
+
+    from common import DUCKDB_TYPES, quote_ident
 
     contract = CONTRACTS[name]
     frame = pd.read_csv(csv_path, dtype=str, keep_default_na=False)
@@ -111,11 +116,35 @@ def write_snapshot(datos: Path, name: str, day: dt.date, csv_path: Path, edit=No
             frame[col.name] = frame[col.name].astype("float64")
     if edit:
         frame = edit(frame)
-    frame["run_id"] = "00000000-0000-4000-8000-000000000000"
-    frame["snapshot_date"] = day
+    run_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"snapshot-{day}"))
     path = contract.history_path(datos, day)
     path.parent.mkdir(parents=True, exist_ok=True)
-    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), path)
+    con = duckdb.connect()
+    con.register("frame", frame)
+    typed = ", ".join(
+        f"cast(nullif(cast({quote_ident(c.name)} as varchar), '') as {DUCKDB_TYPES[c.type]}) as {quote_ident(c.name)}"
+        for c in contract.columns
+    )
+    con.execute(
+        f"copy (select {typed}, '{run_id}' as run_id, date '{day}' as snapshot_date from frame) "
+        f"to '{path}' (format parquet)"
+    )
+    record_path = datos / "metadata/runs" / f"{run_id}.json"
+    record = (
+        json.loads(record_path.read_text())
+        if record_path.exists()
+        else {"run_id": run_id, "run_date": day.isoformat(), "published": True, "datasets": []}
+    )
+    record["datasets"] = [e for e in record["datasets"] if e["dataset_logical_name"] != name]
+    record["datasets"].append(
+        {
+            "dataset_logical_name": name,
+            "history_path": path.relative_to(datos).as_posix(),
+            "history_sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+        }
+    )
+    record_path.parent.mkdir(parents=True, exist_ok=True)
+    record_path.write_text(json.dumps(record))
     return path
 
 
@@ -362,13 +391,28 @@ def test_total_drift_is_a_warning(datos):
 
 
 def test_unreadable_history_snapshot_is_reported_not_a_crash(datos):
-    path = CONTRACTS["so_volumen"].history_path(datos, dt.date(2026, 11, 16))
-    path.parent.mkdir(parents=True)
+    path = write_snapshot(
+        datos, "so_volumen", dt.date(2026, 11, 16), datos / "staging/stackoverflow/so_volumen_preguntas.csv"
+    )
     path.write_bytes(b"not parquet")
     report = run(datos)
     result = check(report, "so_volumen", "distribution_drift")
-    assert not result["passed"] and "unreadable" in result["message"]
+    assert (
+        not result["passed"] and "unreadable" in result["message"] and "does not match the SHA-256" in result["message"]
+    )
     assert report["status"] == "pass_with_warnings"
+
+
+def test_a_bad_snapshot_is_skipped_for_the_one_before_it_and_unlisted_files_are_not_data(datos):
+    volumen = datos / "staging/stackoverflow/so_volumen_preguntas.csv"
+    write_snapshot(datos, "so_volumen", dt.date(2026, 11, 9), volumen)
+    bad = write_snapshot(datos, "so_volumen", dt.date(2026, 11, 16), volumen)
+    bad.write_bytes(bad.read_bytes()[:100])  # truncated
+    stray = datos / "history/so_volumen/year=2026/month=11/day=22.bak/part-0000.parquet"
+    stray.parent.mkdir(parents=True)
+    stray.write_bytes(b"junk")  # no record lists it: never read
+    result = check(run(datos), "so_volumen", "distribution_drift")
+    assert result["passed"] and "snapshot of 2026-11-09" in result["message"]
 
 
 # --------------------------------------------------------------------------- cardinality: info within bounds, warning past
@@ -560,7 +604,8 @@ def test_make_gate_passes_on_good_staging_and_writes_the_report(datos, tmp_path)
     stage_status(datos, today)
     report_path = tmp_path / "report.json"
     out = subprocess.run(
-        ["make", "-s", "gate", f"DATOS={datos}", f"RUN_DATE={today}", f"GATE_REPORT={report_path}"],
+        # EXTRACT=0: judge what is staged (the report the run's commit step would use), never re-extract
+        ["make", "-s", "gate", f"DATOS={datos}", f"RUN_DATE={today}", f"GATE_REPORT={report_path}", "EXTRACT=0"],
         cwd=ROOT,
         capture_output=True,
         text=True,
