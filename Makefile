@@ -29,6 +29,7 @@ TREND_WEIGHTS ?=
 # the raw text ($(value)) is checked, so a value never runs as make or shell code.
 TREND_ENGINE ?= v2
 QUALITY_GATE ?= enforce
+BRIDGE_EXPORT ?= 1
 N ?= 4
 TAG ?=
 RELEASE_TAGS := v2.0.0-rc1 v2.0.0-rc2 v2.0.0-rc3 v2.0.0-rc4 v2.0.0
@@ -36,11 +37,13 @@ one_of = $(and $(filter 1,$(words $(1))),$(filter $(2),$(1)))
 digits = $(if $(strip $(1)),$(if $(subst 0,,$(subst 1,,$(subst 2,,$(subst 3,,$(subst 4,,$(subst 5,,$(subst 6,,$(subst 7,,$(subst 8,,$(subst 9,,$(1))))))))))),,$(1)))
 override TREND_ENGINE := $(or $(strip $(value TREND_ENGINE)),v2)
 override QUALITY_GATE := $(or $(strip $(value QUALITY_GATE)),enforce)
+override BRIDGE_EXPORT := $(or $(strip $(value BRIDGE_EXPORT)),1)
 override N := $(strip $(value N))
 override TAG := $(strip $(value TAG))
 $(if $(call one_of,$(TREND_ENGINE),v1 v2),,$(error TREND_ENGINE must be v2 (the DuckDB SQL, default) or v1 (the V1 engine)))
 $(if $(call one_of,$(QUALITY_GATE),enforce warn-only),,$(error QUALITY_GATE must be enforce (default) or warn-only))
-export DATOS RUN_DATE RUN_ID HISTORY_WRITES LEGACY_V1_COPIES AS_OF TREND_WEIGHTS TREND_ENGINE QUALITY_GATE
+$(if $(call one_of,$(BRIDGE_EXPORT),0 1),,$(error BRIDGE_EXPORT must be 1 (default) or 0 (no bridge JSON: the rollback switch)))
+export DATOS RUN_DATE RUN_ID HISTORY_WRITES LEGACY_V1_COPIES AS_OF TREND_WEIGHTS TREND_ENGINE QUALITY_GATE BRIDGE_EXPORT
 OFFLINE ?=
 # EXTRACT=0: take the staged sources as they are, never re-extract (CI's aggregate job, fed by artifacts);
 # a source whose job left nothing is then simply unavailable to the degradation policy.
@@ -84,7 +87,8 @@ SETTINGS := $(WORK)/settings
 NO_SETTINGS_GOALS := help test lint lock contract-check docs recorded demo replay compact bench equivalence serve \
   dashboard cutover-status release-check bridge ci-dry-run history-check $(if $(INPUT_DIR),trend-score)
 ifneq ($(filter-out $(NO_SETTINGS_GOALS),$(or $(MAKECMDGOALS),help)),)
-RECORDED_SETTINGS := RUN_DATE HISTORY_WRITES LEGACY_V1_COPIES AS_OF TREND_WEIGHTS TREND_ENGINE QUALITY_GATE
+RECORDED_SETTINGS := RUN_DATE HISTORY_WRITES LEGACY_V1_COPIES AS_OF TREND_WEIGHTS TREND_ENGINE QUALITY_GATE \
+  BRIDGE_EXPORT
 $(foreach v,$(RECORDED_SETTINGS),$(shell mkdir -p $(SETTINGS) && \
   { [ -f $(SETTINGS)/$(v) ] && [ "$$(cat $(SETTINGS)/$(v))" = "$($(v))" ]; } || echo "$($(v))" > $(SETTINGS)/$(v)))
 endif
@@ -235,8 +239,9 @@ $(WORK)/quality.json: $(WORK)/trend_score.csv $(WORK)/degradation.json $(STAGED_
 	$(PY) scripts/aggregate.py quality --output $@
 
 $(MANIFEST): $(WORK)/quality.json scripts/aggregate.py scripts/commit.py scripts/history.py scripts/common.py \
-  sql/history_snapshot.sql scripts/ci_runtime.py $(wildcard contracts/datasets/*.json) $(SETTINGS)/HISTORY_WRITES \
-  $(SETTINGS)/LEGACY_V1_COPIES | $(VENV_STAMP)
+  sql/history_snapshot.sql scripts/ci_runtime.py scripts/bridge.py $(wildcard sql/bridge_*.sql) \
+  $(wildcard contracts/datasets/*.json) $(SETTINGS)/HISTORY_WRITES $(SETTINGS)/LEGACY_V1_COPIES \
+  $(SETTINGS)/BRIDGE_EXPORT | $(VENV_STAMP)
 	$(PY) scripts/aggregate.py commit --quality $<
 endif
 
@@ -312,8 +317,7 @@ $(DASHBOARD_BUILD)/.built: $(DASHBOARD_SRC) $(NODE_STAMP)
 # reach the script through the environment, never through the shell command line.
 BRIDGE_MODE ?= full
 BRIDGE_OUT ?= $(DATOS)/metadata/remote_assets
-BRIDGE_EXPORT ?= 1
-export BRIDGE_MODE BRIDGE_OUT BRIDGE_EXPORT
+export BRIDGE_MODE BRIDGE_OUT
 
 bridge: $(VENV_STAMP) ## the 13 bridge JSON files + public run_manifest.json of the last committed run (BRIDGE_MODE=full|compact, BRIDGE_OUT=<dir>)
 	$(PY) scripts/bridge.py --out "$$BRIDGE_OUT" --mode "$$BRIDGE_MODE"

@@ -81,15 +81,33 @@ def dataset_inputs(contracts: dict[str, Contract], staging: Path, work: Path) ->
     }
 
 
-def extra_latest_files(datos: Path, run_id: str, pending_snapshots: dict[str, history.Snapshot]) -> dict[str, bytes]:
-    """Files the run adds to its latest set beside the CSVs (name -> bytes), before validation.
+def bridge_files(datos: Path, work: Path, record: dict, pending: dict[str, history.Snapshot]) -> dict[str, bytes]:
+    """The run's bridge JSON files (scripts/bridge.py, compact), built from the committed history plus the run being
+    committed (`pending`: dataset -> its snapshot in the work folder, replacing a committed one of the same date).
 
-    `pending_snapshots` maps dataset -> the Snapshot of the run being committed (its Parquet file in the run's
-    work folder; `history.read_snapshot` reads it). The bridge export (scripts/bridge.py) plugs in here, e.g.
-    `latest/history_index.json`, `latest/trend_score_history.json`; the record lists them under
-    `dashboard_files` and publish copies them. Today there are none.
+    They join the run's latest set, so the record lists them (with SHA-256) under `dashboard_files` and publish
+    copies exactly them. Sets `record["bridge"]`: whether the dashboard folder this run would publish (its CSVs,
+    these files and the public run_manifest.json) passes the dashboard's asset policy, integrity minima and size
+    budgets — publish refuses a set that does not. BRIDGE_EXPORT=0: no files, and the record says the export was off.
     """
-    return {}
+    import bridge
+
+    if not bridge.enabled():
+        record["bridge"] = {"valid": False, "problems": ["bridge export off (BRIDGE_EXPORT=0)"]}
+        return {}
+    runs = history.committed_runs(datos)
+    snapshots = bridge.committed_snapshots(datos)
+    for name, snap in pending.items():
+        kept = [s for s in snapshots.get(name, []) if s.date != snap.date]
+        snapshots[name] = sorted([*kept, snap], key=lambda s: s.date)
+    con = duckdb_connect()
+    files = bridge.build(snapshots, record, "compact", con)
+    folder = {p.name: p.read_bytes() for p in (work / "latest").iterdir() if p.name in bridge.CSV_FILES}
+    folder.update(files)
+    folder["run_manifest.json"] = bridge.render(bridge.public_manifest(record, snapshots, con))
+    problems = bridge.check_integrity(folder, expect_previous=bool(runs)) + bridge.check_budgets(folder)
+    record["bridge"] = {"valid": not problems, "problems": problems}
+    return files
 
 
 # --------------------------------------------------------------------------- step 1: the quality report
@@ -341,7 +359,7 @@ def commit_run(cfg: Settings, staging: Path, report: dict, quality_file: Path | 
         work = commit.run_dir(datos, cfg.run_id)
         try:
             shutil.rmtree(work, ignore_errors=True)
-            datasets, partitions, carried, extra = [], [], [], {}
+            datasets, partitions, carried, pending = [], [], [], {}
             if publish:
                 datasets, partitions = stage_run(cfg, report, work, history_on, timings)
                 carried = carry_forward(datos, work, {d["dataset_logical_name"] for d in datasets})
@@ -357,11 +375,6 @@ def commit_run(cfg: Settings, staging: Path, report: dict, quality_file: Path | 
                     for d in datasets
                     if d["history_path"]
                 }
-                extra = extra_latest_files(datos, cfg.run_id, pending)
-                for name, data in extra.items():
-                    if (work / "latest" / name).exists() or "/" in name:
-                        raise PipelineError(f"aggregate: extra latest file {name!r} clashes with the run's set")
-                    (work / "latest" / name).write_bytes(data)
             else:
                 contracts = load_contracts()
                 for name in report["inputs"]:
@@ -396,7 +409,7 @@ def commit_run(cfg: Settings, staging: Path, report: dict, quality_file: Path | 
                 "published": publish,
                 "datasets": datasets,
                 "carried_forward": carried,
-                "dashboard_files": {name: sha256_file(work / "latest" / name) for name in sorted(extra)},
+                "dashboard_files": {},
                 "sources": sources_doc,
                 "degradation": {
                     k: degradation[k] for k in ("available", "unavailable", "weights", "decision", "reason")
@@ -420,6 +433,12 @@ def commit_run(cfg: Settings, staging: Path, report: dict, quality_file: Path | 
                     f"see {datos}/metadata/runs/{cfg.run_id}.json"
                 )
                 return 1
+            extra = bridge_files(datos, work, record, pending)
+            for name, data in extra.items():
+                if (work / "latest" / name).exists() or "/" in name:
+                    raise PipelineError(f"aggregate: bridge file {name!r} clashes with the run's set")
+                (work / "latest" / name).write_bytes(data)
+            record["dashboard_files"] = {name: sha256_file(work / "latest" / name) for name in sorted(extra)}
             record["commit_seq"] = history.next_commit_seq(datos)
             clock = time.perf_counter()
             validate(cfg, work, record)

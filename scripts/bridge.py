@@ -27,6 +27,7 @@ from pathlib import Path
 import duckdb
 
 import history
+import quality_gate
 from common import (
     SOURCES,
     PipelineError,
@@ -1384,6 +1385,10 @@ def public_manifest(record: dict, snapshots: Mapping[str, list[history.Snapshot]
     if classifiable is None:
         classifiable = _estimate_classifiable(con, snapshots, record["run_id"])
     extracted, classifiable = extracted or classifiable, classifiable or extracted
+    notes = [f"Sources unavailable in this run: {', '.join(unavailable)}"] if unavailable else []
+    warn_only = quality_gate.dashboard_note(record)  # QUALITY_GATE=warn-only: said where the dashboard shows notes
+    if warn_only:
+        notes.append(warn_only)
     doc = {
         "manifest_version": MANIFEST_VERSION,
         "generated_at_utc": record["generated_at_utc"],
@@ -1396,7 +1401,7 @@ def public_manifest(record: dict, snapshots: Mapping[str, list[history.Snapshot]
         "total_repos_extraidos": extracted,
         "total_repos_clasificables": classifiable,
         "so_languages_count": int(entries["so_volumen"]["row_count"]) if "so_volumen" in entries else 0,
-        "notes": f"Sources unavailable in this run: {', '.join(unavailable)}" if unavailable else None,
+        "notes": "; ".join(notes) or None,
     }
     problems = schema_errors(doc, "public_run_manifest.schema.json")
     if problems:

@@ -4,7 +4,7 @@ The run is the last committed run record (scripts/history.py), never a file that
 folder (PUBLISH_DIR) afterwards holds exactly, and only:
   <V1 file>.csv        the run's latest CSVs of the dashboard's ten V1 files (DASHBOARD_CSVS), byte for byte
   <name>.json          every file the run's record lists under `dashboard_files` (the bridge's JSON)
-  run_manifest.json    `dashboard_manifest(record)`
+  run_manifest.json    `dashboard_manifest(datos, record)`: the public form (scripts/bridge.py)
 Every file is checked against the SHA-256 the record holds before anything changes; the folder is then
 switched in one step (common.switch_dir: no file of the previous set survives).
 """
@@ -14,29 +14,18 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+import bridge
 import commit
 import history
-from common import PipelineError, data_lock, dumps_json, recover_dir, run_cli, settings, sha256_file, switch_dir
+from common import PipelineError, data_lock, recover_dir, run_cli, settings, sha256_file, switch_dir
 
-# The existing dashboard's V1 CSVs (its 24-file contract: these ten, 13 bridge JSON files, run_manifest.json).
-DASHBOARD_CSVS = (
-    "trend_score.csv",
-    "github_lenguajes.csv",
-    "github_commits_frameworks.csv",
-    "github_correlacion.csv",
-    "so_volumen_preguntas.csv",
-    "so_tasa_aceptacion.csv",
-    "so_tendencias_mensuales.csv",
-    "reddit_sentimiento_frameworks.csv",
-    "reddit_temas_emergentes.csv",
-    "interseccion_github_reddit.csv",
-)
+DASHBOARD_CSVS = bridge.CSV_FILES  # the existing dashboard's ten V1 CSVs (its 24-file contract, docs/bridge.md)
 
 
-def dashboard_manifest(record: dict) -> bytes:
-    """The dashboard's run_manifest.json for a committed run. For now the internal record itself (the bytes of
-    metadata/runs/<run_id>.json); the bridge's public form replaces this body: one function, one place."""
-    return dumps_json(record).encode("utf-8")
+def dashboard_manifest(datos: Path, record: dict) -> bytes:
+    """The dashboard's run_manifest.json for a committed run: the bridge's public form of its record (the same
+    bytes for the same record), with the warn-only note when the gate did not block (QUALITY_GATE=warn-only)."""
+    return bridge.render(bridge.public_manifest(record, bridge.committed_snapshots(datos)))
 
 
 def dashboard_files(datos: Path) -> dict[str, Path | bytes]:
@@ -62,7 +51,16 @@ def dashboard_files(datos: Path) -> dict[str, Path | bytes]:
                 f"re-run `make aggregate` (or `make replay RUN_ID={run_id}` to inspect it)"
             )
         files[name] = path
-    files["run_manifest.json"] = dashboard_manifest(record)
+    files["run_manifest.json"] = dashboard_manifest(datos, record)
+    if record.get("dashboard_files"):  # the bridge's set: the dashboard's asset policy, minima and size budgets
+        folder = {name: f if isinstance(f, bytes) else f.read_bytes() for name, f in files.items()}
+        expect_previous = len(history.committed_runs(datos)) > 1
+        problems = bridge.check_integrity(folder, expect_previous) + bridge.check_budgets(folder)
+        if problems:
+            raise PipelineError(
+                f"publish: the dashboard folder for run {run_id} fails its checks, nothing was published: "
+                + "; ".join(problems)
+            )
     return files
 
 
