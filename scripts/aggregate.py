@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 
 import quality_gate
+import staged
 from common import (
     HISTORY_EXTRA_COLUMNS,
     ROOT,
@@ -43,7 +44,6 @@ from common import (
     manifest_errors,
     quote_ident,
     read_json,
-    read_typed_csv,
     recover_dir,
     render_csv,
     run_cli,
@@ -158,8 +158,9 @@ def aggregate(cfg: Settings, staging: Path, trend_score: Path, degradation_file:
     }
     if degradation["decision"] == "fail":
         checked = {}
+    parsed = staged.load_all(contracts, checked)  # parsed once: the gate judges and the writer writes these tables
     report = quality_gate.evaluate(
-        checked, datos=datos, run_date=cfg.run_date, source_status=source_status, degradation=degradation, now=cfg.as_of
+        parsed, datos=datos, run_date=cfg.run_date, source_status=source_status, degradation=degradation, now=cfg.as_of
     )
     write_json(datos / "metadata" / "quality" / f"{cfg.run_id}.json", report)
     for line in quality_gate.summary_lines(report):
@@ -187,7 +188,7 @@ def aggregate(cfg: Settings, staging: Path, trend_score: Path, degradation_file:
         datasets.append(entry)
         if not publish:
             continue
-        con.register("dataset", read_typed_csv(con, path, contract).arrow().read_all())
+        con.register("dataset", parsed[name].table)
         snapshot = (
             run_sql_file(con, "history_snapshot.sql", {"run_id": cfg.run_id, "snapshot_date": cfg.run_date.isoformat()})
             .arrow()
