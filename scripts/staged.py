@@ -243,7 +243,7 @@ def load(contract: Contract, path: Path, con=None) -> ParsedDataset:
     queries = _problem_queries(contract, header)
     if queries:  # one scan counts every check; the (rare) problem rows are only listed when there are some
         counts = ", ".join(f"count_if({condition})" for _select, condition in queries)
-        parsed.cell_problem_count = sum(con.execute(f"select {counts} from _raw").fetchall()[0])
+        parsed.cell_problem_count = sum(n or 0 for n in con.execute(f"select {counts} from _raw").fetchall()[0])
         if parsed.cell_problem_count:
             union = " union all ".join(select for select, _condition in queries)
             sample = con.execute(f"select * from ({union}) order by _row, col limit {MAX_SAMPLES}").fetchall()

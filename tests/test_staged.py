@@ -178,3 +178,8 @@ def test_line_numbers_and_row_order_hold_in_a_file_read_in_parallel(tmp_path):
     assert [(p.line, p.value) for p in parsed.cell_problems] == [(97_533, "lots")]  # header is line 1
     stars = parsed.table.column("stars").to_pylist()
     assert stars[:3] == [0, 1, 2] and stars[-1] == 119_999 and stars[97_531] is None
+
+
+def test_a_header_only_file_is_readable_with_no_rows(tmp_path):
+    parsed = parse(tmp_path, HEADER)
+    assert parsed.ok and parsed.rows == 0 and parsed.cell_problem_count == 0
