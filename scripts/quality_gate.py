@@ -39,7 +39,7 @@ from staged import ParsedDataset
 SEVERITIES = ("critical", "warning", "info")
 MAX_FAILURE_CASES = 5
 # check kinds validated by the generated Pandera schema; the others are dataset-level checks below
-PANDERA_CHECKS = ("required_columns", "types_valid", "not_null", "min_value", "max_value", "unique")
+PANDERA_CHECKS = ("required_columns", "types_valid", "not_null", "min_value", "value_range", "unique")
 # Pandera's own check names for the properties the schema sets directly
 _BUILTIN = {"column_in_dataframe": "required_columns", "not_nullable": "not_null"}
 
@@ -91,7 +91,7 @@ def _numeric(series):
 
 
 def _bound_check(kind: str, bound: float) -> Callable:
-    if kind == "min_value":
+    if kind == "min":
         return lambda s: (s >= bound).fillna(True).astype(bool)
     return lambda s: (s <= bound).fillna(True).astype(bool)
 
@@ -109,11 +109,14 @@ def build_schema(contract: Contract):
     columns = {}
     for col in contract.columns:
         checks = []
-        for kind, what in (("min_value", "min"), ("max_value", "max")):
-            for rule in rules[kind]:
-                if rule["params"]["column"] == col.name:
-                    bound = rule["params"][what]
-                    checks.append(pa.Check(_bound_check(kind, bound), name=f"{rule['id']}:{what}"))
+        for rule in rules["min_value"]:
+            if rule["params"]["column"] == col.name:
+                checks.append(pa.Check(_bound_check("min", rule["params"]["min"]), name=f"{rule['id']}:min"))
+        for rule in rules["value_range"]:
+            if col.name in rule["params"]["columns"]:
+                for what in ("min", "max"):
+                    if what in rule["params"]:
+                        checks.append(pa.Check(_bound_check(what, rule["params"][what]), name=f"{rule['id']}:{what}"))
         for rule in rules["unique"]:
             if rule["params"]["column"] == col.name:
                 checks.append(pa.Check(_not_duplicated, name=f"{rule['id']}:unique"))
@@ -215,17 +218,31 @@ def _pandera_result(contract: Contract, rule: dict, frame, cases: list[dict]) ->
             f"{n} null or empty value(s) in critical column(s) {where}" if n else "no null in critical columns",
             cases,
         )
-    if kind in ("min_value", "max_value"):
-        column = params["column"]
-        bound, op, side = (params["min"], ">=", "below") if kind == "min_value" else (params["max"], "<=", "above")
+    if kind == "min_value":
+        column, low = params["column"], params["min"]
         present = column in frame.columns
         return _result(
             contract.name,
             rule,
             n == 0,
             n if present else f"column {column} missing",
-            f"{column} {op} {bound}",
-            f"{n} value(s) of {column} {side} {bound}" if n else f"every {column} {op} {bound}",
+            f"{column} >= {low}",
+            f"{n} value(s) of {column} below {low}" if n else f"every {column} >= {low}",
+            cases,
+        )
+    if kind == "value_range":
+        low, high = params.get("min"), params.get("max")
+        bounds = " and ".join(
+            b for b in (f">= {low}" if low is not None else "", f"<= {high}" if high is not None else "") if b
+        )
+        names = ", ".join(params["columns"])
+        return _result(
+            contract.name,
+            rule,
+            n == 0,
+            n,
+            f"{names} {bounds}",
+            f"{n} value(s) out of range ({bounds}) in {where}" if n else f"every value of {names} is {bounds}",
             cases,
         )
     column = params["column"]  # unique
@@ -468,7 +485,38 @@ def _sources_available(rule, ctx):
     return _result(ctx.contract.name, rule, passed, observed, threshold, message, cases if not passed else [])
 
 
+def _keys_unique(rule, ctx):
+    """The contract's keys identify a row: never null, never repeated (compared as typed values)."""
+    keys = [k for k in ctx.contract.raw["keys"] if k in ctx.frame.columns]
+    threshold = f"({', '.join(ctx.contract.raw['keys'])}) unique and not null"
+    if len(keys) < len(ctx.contract.raw["keys"]):
+        return _result(
+            ctx.contract.name, rule, False, "key column missing", threshold, "a key column is not in the file"
+        )
+    values = ctx.frame[keys]
+    null = values.isna().any(axis=1)
+    repeated = values.duplicated(keep=False) & ~null
+    bad = values[null | repeated]
+    cases = [
+        {
+            "column": ", ".join(keys),
+            "row": int(index) + 1,
+            "value": " | ".join("" if _isnull(v) else str(v) for v in row),
+            "check": "null key" if null[index] else "repeated key",
+        }
+        for index, row in bad.head(MAX_FAILURE_CASES).iterrows()
+    ]
+    n_null, n_repeated = int(null.sum()), int(repeated.sum())
+    message = (
+        f"{n_repeated} row(s) repeat a key, {n_null} have a null key ({', '.join(keys)})"
+        if n_null or n_repeated
+        else f"every row has its own ({', '.join(keys)})"
+    )
+    return _result(ctx.contract.name, rule, not (n_null or n_repeated), n_null + n_repeated, threshold, message, cases)
+
+
 DATASET_CHECKS = {
+    "keys_unique": _keys_unique,
     "row_count_positive": _row_count_positive,
     "freshness": _freshness,
     "drift_rank": _drift_rank,
@@ -502,6 +550,7 @@ def contract_problems(contract: Contract) -> list[str]:
         params = rule.get("params", {})
         named = [params[k] for k in ("column", "key", "value") if k in params] + list(params.get("columns", []))
         problems += [f"rule {rule['id']!r} names unknown column {n!r}" for n in named if n not in names]
+    problems += [f"key {k!r} is not a column" for k in contract.raw["keys"] if k not in names]
     return problems
 
 

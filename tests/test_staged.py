@@ -66,12 +66,12 @@ def test_a_byte_order_mark_is_tolerated_and_never_reaches_a_column_name(tmp_path
 @pytest.mark.parametrize(
     ("row", "column", "check"),
     [
-        ("acme/a,Python,99999999999999999999,2,2026-01-14T09:12:44Z,x\n", "stars", "integer"),  # overflows int64
-        ("acme/a,Python,1.5,2,2026-01-14T09:12:44Z,x\n", "stars", "integer"),  # DuckDB alone would round it
-        ("acme/a,Python,1e3,2,2026-01-14T09:12:44Z,x\n", "stars", "integer"),
-        ("acme/a,Python,10,2,2026-02-30T00:00:00Z,x\n", "created_at", "timestamp"),
-        ('acme/a,Python,10,2,2026-01-14T09:12:44Z,"two\nlines"\n', "description", "line_break"),
-        ('acme/a,Python,10,2,2026-01-14T09:12:44Z,"carriage\rreturn"\n', "description", "line_break"),
+        ("acme/z,Python,99999999999999999999,2,2026-01-14T09:12:44Z,x\n", "stars", "integer"),  # overflows int64
+        ("acme/z,Python,1.5,2,2026-01-14T09:12:44Z,x\n", "stars", "integer"),  # DuckDB alone would round it
+        ("acme/z,Python,1e3,2,2026-01-14T09:12:44Z,x\n", "stars", "integer"),
+        ("acme/z,Python,10,2,2026-02-30T00:00:00Z,x\n", "created_at", "timestamp"),
+        ('acme/z,Python,10,2,2026-01-14T09:12:44Z,"two\nlines"\n', "description", "line_break"),
+        ('acme/z,Python,10,2,2026-01-14T09:12:44Z,"carriage\rreturn"\n', "description", "line_break"),
     ],
 )
 def test_a_bad_cell_is_a_critical_type_problem_naming_line_and_column(tmp_path, row, column, check):
@@ -183,3 +183,33 @@ def test_line_numbers_and_row_order_hold_in_a_file_read_in_parallel(tmp_path):
 def test_a_header_only_file_is_readable_with_no_rows(tmp_path):
     parsed = parse(tmp_path, HEADER)
     assert parsed.ok and parsed.rows == 0 and parsed.cell_problem_count == 0
+
+
+# --------------------------------------------------------------------------- contract bounds and keys on the typed table
+
+
+def failed_rules(tmp_path, name: str, body: str) -> dict[str, dict]:
+    parsed = parse(tmp_path, body, name)
+    now = dt.datetime(2026, 11, 23, 6, tzinfo=dt.UTC)
+    report = gate.evaluate(
+        {name: parsed}, datos=tmp_path, run_date=now.date(), source_status={}, degradation=None, now=now
+    )
+    return {c["rule"]: c for c in report["checks"] if not c["passed"] and c["severity"] == "critical"}
+
+
+def test_a_repeated_or_null_key_is_critical(tmp_path):
+    head = "lenguaje,repos_count,porcentaje\n"
+    found = failed_rules(tmp_path, "github_lenguajes", head + "Python,3,50.0\nGo,3,50.0\nPython,1,0\n")
+    assert set(found) == {"keys_unique"}
+    assert {c["row"] for c in found["keys_unique"]["failure_cases"]} == {1, 3}
+    found = failed_rules(tmp_path, "github_lenguajes", head + "Python,3,50.0\n  ,3,50.0\n")
+    assert "keys_unique" in found and found["keys_unique"]["failure_cases"][0]["check"] == "null key"
+
+
+def test_a_negative_count_and_a_percentage_past_100_are_critical(tmp_path):
+    head = "tecnologia,total_preguntas,respuestas_aceptadas,tasa_aceptacion_pct\n"
+    found = failed_rules(tmp_path, "so_aceptacion", head + "reactjs,10,-1,-10.0\nvue.js,10,5,100.01\n")
+    assert set(found) == {"counts_non_negative", "percent_in_range"}
+    assert float(found["counts_non_negative"]["failure_cases"][0]["value"]) == -1
+    assert {c["value"] for c in found["percent_in_range"]["failure_cases"]} == {"-10.0", "100.01"}
+    assert failed_rules(tmp_path, "so_aceptacion", head + "reactjs,10,0,0.0\nvue.js,10,10,100.0\n") == {}
