@@ -719,3 +719,16 @@ def test_recorded_listings_stage_offline_as_the_demo_will(monkeypatch, tmp_path)
     temas = (datos / "staging" / "reddit" / "reddit_temas_emergentes.csv").read_text().splitlines()
     counts = [int(line.rsplit(",", 1)[1]) for line in temas[1:]]
     assert counts == sorted(counts, reverse=True) and max(counts) < 500
+
+
+def test_raw_pages_are_scrubbed_of_the_secrets_like_the_other_sources(env, replay):
+    leaky = post("py1", "python", f"my secret is {SECRET}", f"and my id {CLIENT_ID} Django is great")
+    serve(replay, {"python": [leaky], "webdev": []})
+    assert run() == 0
+    for page in raw_dir(env).iterdir():
+        text = gzip.decompress(page.read_bytes()).decode()
+        assert SECRET not in text and CLIENT_ID not in text, page.name
+    assert (
+        "my secret is ***"
+        in gzip.decompress((raw_dir(env) / "python__after-start__limit-3.json.gz").read_bytes()).decode()
+    )
