@@ -389,8 +389,9 @@ def sha256_file(path: Path) -> str:
 
 
 def csv_row_count(path: Path) -> int:
-    """Data rows of a CSV file (its header excluded), quoting-aware."""
-    with open(path, newline="", encoding="utf-8") as fh:
+    """Data rows of a CSV file (its header excluded), quoting-aware; a byte that is not UTF-8 does not stop the
+    count (the parse in scripts/staged.py reports it)."""
+    with open(path, newline="", encoding="utf-8", errors="surrogateescape") as fh:
         return max(sum(1 for _ in csv.reader(fh)) - 1, 0)
 
 
