@@ -81,12 +81,7 @@ class ParsedDataset:
         """The typed table as pandas (nullable integers stay integers), for the Pandera schema."""
         import pandas as pd
 
-        mapping = {
-            "int64": pd.Int64Dtype(),
-            "double": pd.Float64Dtype(),
-            "string": pd.StringDtype(),
-            "large_string": pd.StringDtype(),
-        }
+        mapping = {"int64": pd.Int64Dtype(), "double": pd.Float64Dtype()}
         frame = self.table.to_pandas(types_mapper=lambda t: mapping.get(str(t)))
         return frame[[c for c in self.contract.column_names if c in self.header]]
 
@@ -215,12 +210,16 @@ def load(contract: Contract, path: Path, con=None) -> ParsedDataset:
     columns = ", ".join(f"{sql_literal(h)}: 'VARCHAR'" for h in header)
     for table in ("_raw", "_rejects", "_reject_scans"):
         con.execute(f"drop table if exists {table}")
-    con.execute(
-        "create temp table _raw as select row_number() over () + 1 as _row, * from read_csv("
-        f"{sql_literal(os.fspath(path))}, header = true, auto_detect = false, columns = {{{columns}}}, "
+    source = (
+        f"read_csv({sql_literal(os.fspath(path))}, header = true, auto_detect = false, columns = {{{columns}}}, "
         "quote = '\"', escape = '\"', nullstr = '', strict_mode = true, store_rejects = true, "
         "rejects_table = '_rejects', rejects_scan = '_reject_scans')"
     )
+    queries = _problem_queries(contract, header)
+    # one pass: the typed columns and, per row, whether any of its cells has a problem
+    flag = " or ".join(f"coalesce({condition}, false)" for _select, condition in queries) or "false"
+    typed = ", ".join(_typed_expr(c, c.name in header) for c in contract.columns)
+    table = con.sql(f"select {typed}, ({flag}) as _bad from {source}").arrow().read_all()  # file order
     rejects = con.execute(
         "select line, column_name, error_type, error_message from _rejects order by line limit ?", [MAX_SAMPLES]
     ).fetchall()
@@ -240,17 +239,17 @@ def load(contract: Contract, path: Path, con=None) -> ParsedDataset:
         if total > len(rejects):
             parsed.unreadable.append(_file_problem(path, "malformed", f"and {total - len(rejects)} more bad line(s)"))
         return parsed
-    queries = _problem_queries(contract, header)
-    if queries:  # one scan counts every check; the (rare) problem rows are only listed when there are some
+    import pyarrow.compute as pc
+
+    if pc.any(table.column("_bad")).as_py():  # rare: read the text again to count and list each problem cell
+        con.execute(f"create temp table _raw as select row_number() over () + 1 as _row, * from {source}")
         counts = ", ".join(f"count_if({condition})" for _select, condition in queries)
         parsed.cell_problem_count = sum(n or 0 for n in con.execute(f"select {counts} from _raw").fetchall()[0])
-        if parsed.cell_problem_count:
-            union = " union all ".join(select for select, _condition in queries)
-            sample = con.execute(f"select * from ({union}) order by _row, col limit {MAX_SAMPLES}").fetchall()
-            parsed.cell_problems = [_cell_problem(path, *row) for row in sample]
-    select = ", ".join(_typed_expr(c, c.name in header) for c in contract.columns)
-    parsed.table = con.sql(f"select {select} from _raw").arrow().read_all()  # insertion (file) order
-    con.execute("drop table _raw")
+        union = " union all ".join(select for select, _condition in queries)
+        sample = con.execute(f"select * from ({union}) order by _row, col limit {MAX_SAMPLES}").fetchall()
+        parsed.cell_problems = [_cell_problem(path, *row) for row in sample]
+        con.execute("drop table _raw")
+    parsed.table = table.drop_columns(["_bad"])
     return parsed
 
 
