@@ -3,10 +3,15 @@ corrupt file in a run, end with a sentence naming the file (and, in a run, leave
 
 from __future__ import annotations
 
+import gzip
 import json
 import shutil
 
+import pytest
+
 import common
+import extract_github
+import extract_stackoverflow
 import trend_engine
 from trend_engine import INPUT_FILES
 
@@ -48,3 +53,23 @@ def test_an_unreadable_staged_input_in_a_run_writes_no_score_and_says_why(tmp_pa
     err = capsys.readouterr().err
     assert code == 0 and not output.exists()  # never an older score left looking current
     assert "not computed, a staged input cannot be read" in err and "unexpected" not in err
+
+
+@pytest.mark.parametrize(
+    ("source", "content", "words"),
+    [
+        ("github", b"not gzip", "is unreadable (BadGzipFile): delete it to fetch it again"),
+        ("github", gzip.compress(b'{"message": "a foreign answer"}'), "is not a search response: delete it"),
+        ("stackoverflow", b"\x1f\x8b\x08 truncated", "delete it to fetch it again"),
+        ("stackoverflow", gzip.compress(b'{"items": []}'), "holds no `total`: delete it"),
+    ],
+)
+def test_a_malformed_cached_raw_page_says_how_to_drop_it(rest_run, capsys, source, content, words):
+    module = {"github": extract_github, "stackoverflow": extract_stackoverflow}[source]
+    raw = rest_run / "raw" / source / "2026-11-23"
+    shutil.copytree(common.ROOT / "datos" / "recorded" / source / "2026-11-23", raw)
+    victim = sorted(p for p in raw.iterdir() if p.name.endswith(".json.gz") and "filter" not in p.name)[0]
+    victim.write_bytes(content)
+    assert common.run_cli(module.main, ["--offline"]) == 2
+    err = capsys.readouterr().err
+    assert words in err and victim.name in err and "unexpected" not in err
