@@ -9,7 +9,8 @@ What counts as a problem (the gate reports each as a critical failure):
   file level  missing, a directory or a symlink, empty, no header, a repeated or unknown header column,
               a byte that is not UTF-8, a ragged row (too few or too many fields), a broken quote, a line too long
   cell level  a value that does not parse as its column's type (an integer that does not fit 64 bits included),
-              `inf`/`nan` in a number, a line break inside a value, a value that misses its column's pattern
+              `inf`/`nan` in a number, a line break or a control character (NUL, ESC, ...; a tab is fine) inside
+              a value, a value that misses its column's pattern
 
 A UTF-8 byte-order mark is tolerated (DuckDB skips it; the header is compared without it). Blank or
 whitespace-only fields are nulls. Parsing is DuckDB `read_csv` with every column as text (strict, rejects
@@ -161,6 +162,7 @@ def _problem_queries(contract: Contract, header: list[str]) -> list[tuple[str, s
             )
 
         out.append(select("line_break", f"contains({name}, chr(10)) or contains({name}, chr(13))"))
+        out.append(select("control", f"regexp_matches({name}, '[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f]')"))
         if column.type != "string":
             duck = DUCKDB_TYPES[column.type]
             cast = f"try_cast({text} as {duck}) is null"
@@ -273,6 +275,7 @@ _CELL_TEXT = {
     "timestamp": "is not a timestamp (ISO 8601)",
     "finite": "is not a finite number (inf/nan)",
     "line_break": "holds a line break",
+    "control": "holds a control character (NUL, escape, ...)",
     "pattern": "does not match the column's pattern",
 }
 

@@ -42,8 +42,10 @@ def gate_status(parsed) -> tuple[str, set[str]]:
 
 
 def test_a_good_file_is_typed_by_its_contract(tmp_path):
-    parsed = parse(tmp_path, HEADER + GOOD + "acme/b,Go,7,0,2025-12-01T00:00:00Z,\n")
-    assert parsed.ok and parsed.rows == 2
+    parsed = parse(
+        tmp_path, HEADER + GOOD + "acme/b,Go,7,0,2025-12-01T00:00:00Z,\n" + "acme/c,Go,1,0,2025-12-01,a\tb\n"
+    )
+    assert parsed.ok and parsed.rows == 3  # a tab inside a value is fine
     assert [str(t) for t in parsed.table.schema.types] == [
         "string",
         "string",
@@ -52,8 +54,8 @@ def test_a_good_file_is_typed_by_its_contract(tmp_path):
         "timestamp[us]",
         "string",
     ]
-    assert parsed.table.column("stars").to_pylist() == [10, 7]
-    assert parsed.table.column("description").to_pylist() == ["first", None]  # empty is null
+    assert parsed.table.column("stars").to_pylist() == [10, 7, 1]
+    assert parsed.table.column("description").to_pylist() == ["first", None, "a\tb"]  # empty is null
     assert gate_status(parsed)[1] == set()  # no critical failure (freshness warns: no status given)
 
 
@@ -72,6 +74,8 @@ def test_a_byte_order_mark_is_tolerated_and_never_reaches_a_column_name(tmp_path
         ("acme/z,Python,10,2,2026-02-30T00:00:00Z,x\n", "created_at", "timestamp"),
         ('acme/z,Python,10,2,2026-01-14T09:12:44Z,"two\nlines"\n', "description", "line_break"),
         ('acme/z,Python,10,2,2026-01-14T09:12:44Z,"carriage\rreturn"\n', "description", "line_break"),
+        ("acme/z,Python,10,2,2026-01-14T09:12:44Z,nul\x00byte\n", "description", "control"),
+        ("acme/z,Python,10,2,2026-01-14T09:12:44Z,\x1b[31mred\n", "description", "control"),
     ],
 )
 def test_a_bad_cell_is_a_critical_type_problem_naming_line_and_column(tmp_path, row, column, check):
@@ -102,6 +106,8 @@ def test_a_number_that_is_not_finite_is_refused(tmp_path, value):
         ("", "empty", "is empty"),
         ("\n\n", "empty", "is empty"),
         ("repo_name,repo_name,stars\n", "header", "header repeats repo_name"),
+        (HEADER + 'acme/b,Go,7,0,2025-12-01T00:00:00Z,"unterminated\n', "quoting", "line 2: a broken quote"),
+        (HEADER + "acme/b,Go,7,0,2025-12-01T00:00:00Z," + "x" * (3 << 20) + "\n", "line_size", "line 2: a line longer"),
     ],
 )
 def test_a_malformed_file_is_unreadable_with_words_not_a_traceback(tmp_path, body, check, words):
