@@ -137,6 +137,7 @@ def pandera_failures(contract: Contract, frame) -> dict[str, list[dict]]:
     import pandera.pandas as pa
 
     ids = {kind: [r["id"] for r in contract.quality_rules if r["check"] == kind] for kind in PANDERA_CHECKS}
+    integers = {c.name for c in contract.columns if c.type == "integer"}
     out: dict[str, list[dict]] = {}
     try:
         build_schema(contract).validate(frame, lazy=True)
@@ -153,11 +154,19 @@ def pandera_failures(contract: Contract, frame) -> dict[str, list[dict]]:
                 {
                     "column": case["failure_case"] if missing_column else case["column"],
                     "row": None if missing_column or _isnull(index) else int(index) + 1,
-                    "value": None if missing_column or _isnull(case["failure_case"]) else str(case["failure_case"]),
+                    "value": None if missing_column or _isnull(case["failure_case"]) else _shown(case, integers),
                     "check": what,
                 }
             )
     return out
+
+
+def _shown(case: dict, integers: set[str]) -> str:
+    """A failing value as text; Pandera reports nullable integers as floats, shown here as the integers they are."""
+    value = case["failure_case"]
+    if case.get("column") in integers and isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
 
 
 def _isnull(value) -> bool:

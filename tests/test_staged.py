@@ -216,6 +216,6 @@ def test_a_negative_count_and_a_percentage_past_100_are_critical(tmp_path):
     head = "tecnologia,total_preguntas,respuestas_aceptadas,tasa_aceptacion_pct\n"
     found = failed_rules(tmp_path, "so_aceptacion", head + "reactjs,10,-1,-10.0\nvue.js,10,5,100.01\n")
     assert set(found) == {"counts_non_negative", "percent_in_range"}
-    assert float(found["counts_non_negative"]["failure_cases"][0]["value"]) == -1
+    assert found["counts_non_negative"]["failure_cases"][0]["value"] == "-1"
     assert {c["value"] for c in found["percent_in_range"]["failure_cases"]} == {"-10.0", "100.01"}
     assert failed_rules(tmp_path, "so_aceptacion", head + "reactjs,10,0,0.0\nvue.js,10,10,100.0\n") == {}
