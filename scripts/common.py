@@ -735,19 +735,23 @@ DUCKDB_TYPES = {"string": "VARCHAR", "integer": "BIGINT", "float": "DOUBLE", "da
 
 
 def read_typed_csv(con, path: Path, contract: Contract):
-    """A staged CSV as a DuckDB relation typed by its contract (empty fields are nulls).
+    """A CSV as a DuckDB relation typed by its contract, through the one parser (scripts/staged.py).
 
-    The header must be the contract's columns in order; anything else is a PipelineError naming the file.
+    Anything the quality gate would refuse (a header that is not the contract's, a value that does not fit its
+    type, a malformed file) is a PipelineError naming the file, the line and the column.
     """
-    with open(path, newline="", encoding="utf-8") as fh:
-        header = next(csv.reader(fh), [])
-    if header != contract.column_names:
-        raise PipelineError(f"{contract.name}: {path} has columns {header}, the contract says {contract.column_names}")
-    columns = ", ".join(f"{sql_literal(c.name)}: '{DUCKDB_TYPES[c.type]}'" for c in contract.columns)
-    return con.sql(
-        f"select * from read_csv({sql_literal(str(path))}, header = true, auto_detect = false, "
-        f"columns = {{{columns}}}, quote = '\"', escape = '\"', nullstr = '', strict_mode = true)"
-    )
+    import staged
+
+    parsed = staged.load(contract, Path(path), con)
+    problems = parsed.unreadable + parsed.column_problems + parsed.cell_problems
+    if parsed.missing_columns:
+        problems.append(f"{path} lacks column(s) {', '.join(parsed.missing_columns)}")
+    if problems or parsed.header != contract.column_names:
+        first = "; ".join(getattr(p, "message", str(p)) for p in problems[:3]) or (
+            f"{path} has columns {parsed.header}, the contract says {contract.column_names}"
+        )
+        raise PipelineError(f"{contract.name}: {first}")
+    return con.from_arrow(parsed.table)
 
 
 def _csv_text(value: object) -> str:

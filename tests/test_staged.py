@@ -4,6 +4,7 @@ naming file, line and column, and what the gate passes is exactly the typed tabl
 from __future__ import annotations
 
 import datetime as dt
+import re
 import shutil
 from pathlib import Path
 
@@ -219,3 +220,29 @@ def test_a_negative_count_and_a_percentage_past_100_are_critical(tmp_path):
     assert found["counts_non_negative"]["failure_cases"][0]["value"] == "-1"
     assert {c["value"] for c in found["percent_in_range"]["failure_cases"]} == {"-10.0", "100.01"}
     assert failed_rules(tmp_path, "so_aceptacion", head + "reactjs,10,0,0.0\nvue.js,10,10,100.0\n") == {}
+
+
+def test_read_typed_csv_goes_through_the_same_parser_and_refuses_what_the_gate_refuses(tmp_path):
+    import common
+
+    con = common.duckdb_connect()
+    contract = CONTRACTS["github_repos"]
+    good = tmp_path / "good.csv"
+    good.write_text(HEADER + GOOD)
+    assert con_rows(common.read_typed_csv(con, good, contract)) == [("acme/a", "Python", 10, 2)]
+    for body, words in [
+        (HEADER + "acme/a,Python,inf,2,2026-01-14T09:12:44Z,x\n", "line 2, stars='inf'"),
+        (
+            HEADER.replace(",description", "") + "acme/a,Python,1,2,2026-01-14T09:12:44Z\n",
+            "lacks column(s) description",
+        ),
+        (HEADER + "acme/a,Python\n", "a ragged row"),
+    ]:
+        bad = tmp_path / "bad.csv"
+        bad.write_text(body)
+        with pytest.raises(common.PipelineError, match=re.escape(words)):
+            common.read_typed_csv(con, bad, contract)
+
+
+def con_rows(relation) -> list[tuple]:
+    return [row[:4] for row in relation.fetchall()]
