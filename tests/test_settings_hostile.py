@@ -166,3 +166,39 @@ def test_good_values_still_pass_the_validation(project):
     )
     assert run.returncode == 0, run.stderr
     assert "make demo" in run.stdout
+
+
+@pytest.fixture(scope="module")
+def full_project(tmp_path_factory) -> Path:
+    """A whole copy of the project (sharing the built .venv), as the end-to-end tests make it."""
+    copy = tmp_path_factory.mktemp("hostile-full") / "repo"
+    shutil.copytree(
+        ROOT,
+        copy,
+        ignore=shutil.ignore_patterns(".git", ".venv", "demo", "raw", "staging", "work", "*cache*", "__pycache__"),
+    )
+    (copy / ".venv").symlink_to(ROOT / ".venv")
+    return copy
+
+
+@pytest.mark.parametrize(
+    ("goal", "setting"),
+    [
+        ("demo", "DEMO_DIR"),
+        ("weekly", "DATOS"),
+        ("aggregate", "RUN_ID"),
+        ("publish", "PUBLISH_DIR"),
+        ("gate", "GATE_REPORT"),
+        ("replay", "OUT"),
+        ("trend-score", "INPUT_DIR"),
+        ("compact", "DRY_RUN"),
+    ],
+)
+def test_in_a_whole_project_copy_a_hostile_setting_stops_every_verb_before_it_runs(full_project, goal, setting):
+    canary = full_project.parent / "canary"
+    before = tree(full_project.parent)
+    for value in (f"$(shell touch {canary})", f"x;touch {canary}", "../../escape"):
+        run = make(full_project, goal, f"{setting}={value}")
+        assert run.returncode == 2 and f"*** {setting}" in run.stderr, (goal, value, run.stderr)
+        assert not canary.exists()
+    assert tree(full_project.parent) == before  # no data folder, no settings file, nothing
