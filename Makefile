@@ -3,24 +3,84 @@
 # Two kinds of target: verbs a person types (.PHONY, each with a `## description`) and real files.
 # Every recipe writes a temporary file and renames it into place.
 
-SHELL := bash
-.SHELLFLAGS := -eu -o pipefail -c
+override SHELL := bash
+override .SHELLFLAGS := -eu -o pipefail -c
 .DELETE_ON_ERROR:
 .DEFAULT_GOAL := help
 MAKEFLAGS += --no-builtin-rules --no-print-directory
 
 # ---------------------------------------------------------------- settings
+# Every setting is validated here, from its unexpanded text ($(value ...)), before any recipe or $(shell ...)
+# sees it: a value such as `$(shell touch x)`, `;rm -rf /`, backticks, a newline or `../..` stops make with the
+# setting's name and the fix, and runs nothing. Validation uses make functions only, never a shell.
+# (docs/faults.md lists the hostile values the suite tries.)
+_lower := a b c d e f g h i j k l m n o p q r s t u v w x y z
+_upper := A B C D E F G H I J K L M N O P Q R S T U V W X Y Z
+_digit := 0 1 2 3 4 5 6 7 8 9
+comma := ,
+# $(call _drop,text,chars): text without any of the (space-separated) chars
+_drop = $(if $(2),$(call _drop,$(subst $(firstword $(2)),,$(1)),$(wordlist 2,$(words $(2)),$(2))),$(1))
+# $(call _allow,NAME,chars,what): stop unless NAME's raw text is one word made only of chars
+_allow = $(if $(or $(call _drop,$(subst $$,@,$(value $(1))),$(2)),$(filter-out 0 1,$(words $(value $(1))))),\
+  $(error $(1) has a character that is not allowed ($(3)): fix or unset the setting))\
+  $(if $(word 1025,$(call _spread,$(value $(1)),$(2))),$(error $(1) is longer than 1024 characters: give a shorter value))
+# $(call _spread,text,chars): every char of text followed by a space ($(words) is then its length)
+_spread = $(if $(2),$(call _spread,$(subst $(firstword $(2)),$(firstword $(2)) ,$(1)),$(wordlist 2,$(words $(2)),$(2))),$(1))
+_pathchars := $(_lower) $(_upper) $(_digit) . _ - / +
+_path_ok = $(call _allow,$(1),$(_pathchars),a path of letters$(comma) digits and . _ - / +)\
+  $(if $(filter ..,$(subst /, ,$(value $(1)))),$(error $(1)=$(value $(1)) climbs out with '..': give a path without '..'))\
+  $(if $(filter / //,$(value $(1))),$(error $(1)=/ would be the whole file system: give a folder of its own))
+_one_of = $(if $(filter-out $(2),$(value $(1))),$(error $(1) must be one of: $(or $(2),(empty))),)\
+  $(if $(filter-out 0 1,$(words $(value $(1)))),$(error $(1) must be one word: one of $(2)))
+
+ifeq ($(origin RUN_DATE),undefined)
+RUN_DATE := $(shell date -u +%F)# expanded once: a build that crosses midnight keeps one run date
+endif
+# verbs that are not a run: they get no run id, so the scripts and makes they start each make their own
+_RUNLESS_GOALS := help test lint lock contract-check docs recorded equivalence bench serve dashboard demo \
+  cutover-status release-check bridge ci-dry-run history-check
+ifeq ($(strip $(value RUN_ID)),)
+# one run id per make invocation, exported so every step (and sub-make) of this run shares it
+RUN_ID := $(if $(filter-out $(_RUNLESS_GOALS),$(or $(MAKECMDGOALS),help)),$(shell cat /proc/sys/kernel/random/uuid))
+RUN_ID_GIVEN :=
+else
+RUN_ID_GIVEN := 1
+endif
+$(call _allow,RUN_DATE,$(_digit) -,YYYY-MM-DD)
+$(if $(filter 3,$(words $(subst -, ,$(value RUN_DATE)))),,$(error RUN_DATE=$(value RUN_DATE) is not a date: use YYYY-MM-DD))
+# a run id is refused unless canonical (lower-case 8-4-4-4-12): {uuid}, urn:uuid: or upper case could name an
+# existing run's record a second way; scripts/common.py parse_run_id says the canonical spelling
+$(call _allow,RUN_ID,$(_digit) a b c d e f -,a lower-case uuid 8-4-4-4-12; leave it unset for a new one)
+$(call _allow,AS_OF,$(_digit) T Z : . + -,an ISO date-time such as 2026-11-23T06:00:00Z)
+$(call _allow,DEMO_AS_OF,$(_digit) T Z : . + -,an ISO date-time such as 2026-11-23T06:00:00Z)
+$(call _allow,TREND_WEIGHTS,$(_lower) $(_digit) = $(comma) .,source=weight pairs such as github=0.5$(comma)reddit=0.2)
+$(call _one_of,HISTORY_WRITES,1 0 true false yes no on off)
+$(call _one_of,LEGACY_V1_COPIES,1 0 true false yes no on off)
+$(call _one_of,EXTRACT,1 0)
+$(call _one_of,OFFLINE,1)
+$(call _one_of,DRY_RUN,1 0)
+$(call _allow,PORT,$(_digit),a port number)
+$(call _allow,BASE,$(_lower) $(_upper) $(_digit) . _ - / ~ ^,a git ref)
+$(call _allow,PYTHON,$(_pathchars),a python executable)
+$(foreach v,DATOS PUBLISH_DIR DEMO_DIR OUT INPUT_DIR OUTPUT GATE_REPORT,$(call _path_ok,$(v)))
+# the data folder: required, and never the repository itself (or a folder holding it)
+$(if $(strip $(value DATOS)),,$(if $(filter undefined,$(origin DATOS)),,$(error DATOS is empty: give the data folder, e.g. DATOS=datos)))
+$(if $(filter $(abspath $(or $(value DATOS),datos)) $(abspath $(or $(value DATOS),datos))/%,$(CURDIR) $(CURDIR)/),\
+  $(error DATOS=$(value DATOS) is the repository (or holds it): give a data folder inside it, e.g. DATOS=datos))
+$(if $(filter undefined,$(origin DEMO_DIR)),,$(if $(strip $(value DEMO_DIR)),,$(error DEMO_DIR is empty: give a folder, e.g. DEMO_DIR=demo)))
+$(if $(filter undefined,$(origin PUBLISH_DIR)),,$(if $(strip $(value PUBLISH_DIR)),,$(error PUBLISH_DIR is empty)))
+$(foreach v,RUN_DATE RUN_ID AS_OF DEMO_AS_OF TREND_WEIGHTS DATOS PUBLISH_DIR DEMO_DIR OUT INPUT_DIR OUTPUT \
+  GATE_REPORT HISTORY_WRITES LEGACY_V1_COPIES PORT BASE PYTHON,$(if $(filter undefined,$(origin $(v))),,\
+  $(eval override $(v) := $(value $(v)))))
+
 PYTHON ?= python3
-VENV := .venv
-PY := $(VENV)/bin/python
-VENV_STAMP := $(VENV)/.installed
+override VENV := .venv
+override PY := $(VENV)/bin/python
+override VENV_STAMP := $(VENV)/.installed
 BASE ?= HEAD
 
 # Run settings, exported to every script (scripts/common.py settings()).
 DATOS ?= datos
-RUN_DATE ?= $(shell date -u +%F)
-RUN_DATE := $(RUN_DATE)# expanded once: a build that crosses midnight keeps one run date
-RUN_ID ?=
 HISTORY_WRITES ?= 1
 LEGACY_V1_COPIES ?= 1
 AS_OF ?=
@@ -59,35 +119,35 @@ OUTPUT ?=
 DRY_RUN ?=
 
 # The demo: the bundled recorded responses of six weekly run dates, replayed in order in a folder of its own.
-DEMO_WEEKS := 2026-10-19 2026-10-26 2026-11-02 2026-11-09 2026-11-16 2026-11-23
-DEMO_DATE := $(lastword $(DEMO_WEEKS))
+override DEMO_WEEKS := 2026-10-19 2026-10-26 2026-11-02 2026-11-09 2026-11-16 2026-11-23
+override DEMO_DATE := $(lastword $(DEMO_WEEKS))
 DEMO_DIR ?= demo
 DEMO_AS_OF ?=# empty: each recorded week runs as of its own morning, <date>T06:00:00Z
-RECORDED := datos/recorded
+override RECORDED := datos/recorded
 
 # What the GitHub job runs besides its script (the framework activity and correlation steps, issue 12).
-GITHUB_JOB_CODE := scripts/github_activity.py scripts/history.py sql/github_commits_frameworks.sql \
+override GITHUB_JOB_CODE := scripts/github_activity.py scripts/history.py sql/github_commits_frameworks.sql \
   sql/github_correlacion.sql contracts/datasets/github_commits.json contracts/datasets/github_correlacion.json
 
-SOURCES := github stackoverflow reddit
-RAW := $(DATOS)/raw
-STAGING := $(DATOS)/staging
-WORK := $(DATOS)/work
-status = $(STAGING)/$(1)/_source_status.json
-STATUS_FILES := $(foreach s,$(SOURCES),$(call status,$(s)))
-STAGED_STATUS := $(if $(filter 1,$(EXTRACT)),$(STATUS_FILES),$(wildcard $(STATUS_FILES)))
-STAGED_CSVS = $(wildcard $(STAGING)/*/*.csv)
-TREND_INPUTS := $(STAGING)/github/github_repos_2025.csv $(STAGING)/stackoverflow/so_volumen_preguntas.csv \
+override SOURCES := github stackoverflow reddit
+override RAW := $(DATOS)/raw
+override STAGING := $(DATOS)/staging
+override WORK := $(DATOS)/work
+override status = $(STAGING)/$(1)/_source_status.json
+override STATUS_FILES := $(foreach s,$(SOURCES),$(call status,$(s)))
+override STAGED_STATUS := $(if $(filter 1,$(EXTRACT)),$(STATUS_FILES),$(wildcard $(STATUS_FILES)))
+override STAGED_CSVS = $(wildcard $(STAGING)/*/*.csv)
+override TREND_INPUTS := $(STAGING)/github/github_repos_2025.csv $(STAGING)/stackoverflow/so_volumen_preguntas.csv \
   $(STAGING)/reddit/reddit_temas_emergentes.csv
-MANIFEST := $(DATOS)/metadata/run_manifest.json
+override MANIFEST := $(DATOS)/metadata/run_manifest.json
 
 # Settings that change outputs are files under $(WORK)/settings/, rewritten only when their value changes,
 # so Make rebuilds exactly what a changed setting affects (and a no-op rerun touches nothing).
-SETTINGS := $(WORK)/settings
-NO_SETTINGS_GOALS := help test lint lock contract-check docs recorded demo replay compact bench equivalence serve \
-  dashboard cutover-status release-check bridge ci-dry-run history-check $(if $(INPUT_DIR),trend-score)
+override SETTINGS := $(WORK)/settings
+override NO_SETTINGS_GOALS := help test lint lock contract-check docs recorded demo replay compact bench equivalence \
+  serve dashboard cutover-status release-check bridge ci-dry-run history-check $(if $(INPUT_DIR),trend-score)
 ifneq ($(filter-out $(NO_SETTINGS_GOALS),$(or $(MAKECMDGOALS),help)),)
-RECORDED_SETTINGS := RUN_DATE HISTORY_WRITES LEGACY_V1_COPIES AS_OF TREND_WEIGHTS TREND_ENGINE QUALITY_GATE \
+override RECORDED_SETTINGS := RUN_DATE HISTORY_WRITES LEGACY_V1_COPIES AS_OF TREND_WEIGHTS TREND_ENGINE QUALITY_GATE \
   BRIDGE_EXPORT
 $(foreach v,$(RECORDED_SETTINGS),$(shell mkdir -p $(SETTINGS) && \
   { [ -f $(SETTINGS)/$(v) ] && [ "$$(cat $(SETTINGS)/$(v))" = "$($(v))" ]; } || echo "$($(v))" > $(SETTINGS)/$(v)))
@@ -136,7 +196,7 @@ gate: $(WORK)/quality.json ## build and show the run's quality report, the one a
 publish: $(PUBLISH_DIR)/run_manifest.json ## copy what the last allowed run published into frontend/assets/data
 
 replay: $(VENV_STAMP) ## rebuild the latest CSVs a past run published: RUN_ID=<uuid> [OUT=<dir>]
-	@test -n "$(RUN_ID)" || { echo "make replay needs RUN_ID=<uuid>: see $(DATOS)/metadata/runs/" >&2; exit 2; }
+	@test -n "$(RUN_ID_GIVEN)" || { echo "make replay needs RUN_ID=<uuid>: see $(DATOS)/metadata/runs/" >&2; exit 2; }
 	$(PY) scripts/replay.py --run-id "$(RUN_ID)" $(if $(OUT),--out "$(OUT)")
 
 history-check: $(VENV_STAMP) ## list history files no committed run owns (stray, leftover) or that fail their SHA-256
@@ -234,7 +294,7 @@ ifneq ($(AGGREGATE),0)
 # step refuses a report that judged other files, stages the whole run in $(WORK)/<run_id>/, validates it there
 # and commits it under the data lock with one commit point (metadata/runs/<run_id>.json).
 $(WORK)/quality.json: $(WORK)/trend_score.csv $(WORK)/degradation.json $(STAGED_CSVS) scripts/aggregate.py \
-  scripts/quality_gate.py scripts/history.py scripts/common.py $(wildcard contracts/datasets/*.json) \
+  scripts/quality_gate.py scripts/staged.py scripts/history.py scripts/common.py $(wildcard contracts/datasets/*.json) \
   $(SETTINGS)/RUN_DATE $(SETTINGS)/AS_OF | $(VENV_STAMP)
 	$(PY) scripts/aggregate.py quality --output $@
 
@@ -346,7 +406,7 @@ DEMO_CODE := $(wildcard scripts/*.py sql/*.sql contracts/*.json contracts/*.csv 
 define demo_week
 $(DEMO_DIR)/weeks/$(1).done: $(wildcard $(RECORDED)/*/$(1)/*) $(DEMO_CODE) $(2) | $(VENV_STAMP)
 	$$(MAKE) $(DEMO_DIR)/site/run_manifest.json DATOS=$(DEMO_DIR)/datos PUBLISH_DIR=$(DEMO_DIR)/site \
-	  RUN_DATE=$(1) OFFLINE=1 AS_OF=$(or $(DEMO_AS_OF),$(1)T06:00:00Z)
+	  RUN_DATE=$(1) RUN_ID= OFFLINE=1 AS_OF=$(or $(DEMO_AS_OF),$(1)T06:00:00Z)
 	mkdir -p $$(@D)
 	touch $$@.tmp
 	mv $$@.tmp $$@

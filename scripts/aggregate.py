@@ -30,6 +30,7 @@ import ci_runtime
 import commit
 import history
 import quality_gate
+import staged
 import trend_engine
 from common import (
     SOURCES,
@@ -132,8 +133,11 @@ def quality_report(cfg: Settings, staging: Path, trend_score: Path, degradation_
         if degradation["decision"] != "fail"
         and (contracts[name].source == "aggregate" or contracts[name].source in available)
     }
+    # parsed once with the contract's types: the gate judges these tables, and the commit step re-reads the same
+    # bytes (their SHA-256 is in the report) through the same parser (common.read_typed_csv -> staged.load)
+    parsed = staged.load_all(contracts, checked)
     report = quality_gate.evaluate(
-        checked,
+        parsed,
         datos=cfg.datos,
         run_date=cfg.run_date,
         source_status=source_status,

@@ -65,11 +65,20 @@ def parse_run_date(text: str) -> dt.date:
 
 
 def parse_run_id(text: str) -> str:
+    """A run id in its one canonical spelling (lower-case 8-4-4-4-12).
+
+    Other spellings of a uuid (`{...}`, `urn:uuid:...`, upper case, no hyphens) are refused, not normalised: a run's
+    record is named by its id, so a second spelling must never reach (and overwrite) an existing run's record.
+    """
     try:
-        value = uuid.UUID(text)
+        value = str(uuid.UUID(text))
     except ValueError:
         raise PipelineError(f"RUN_ID={text!r} is not a uuid: leave it unset to get a new one") from None
-    return str(value)
+    if value != text:
+        raise PipelineError(
+            f"RUN_ID={text!r} is not in canonical form: write it as {value} (or leave it unset to get a new one)"
+        )
+    return value
 
 
 def parse_as_of(text: str) -> dt.datetime:
@@ -471,6 +480,10 @@ def read_json(path: Path, what: str) -> object:
         raise PipelineError(f"{what}: {path} does not exist") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise PipelineError(f"{what}: {path} is not valid JSON ({exc})") from None
+    except IsADirectoryError:
+        raise PipelineError(f"{what}: {path} is a directory, not a JSON file") from None
+    except OSError as exc:
+        raise PipelineError(f"{what}: {path} cannot be read ({exc.strerror})") from None
 
 
 def sha256_file(path: Path) -> str:
@@ -482,8 +495,9 @@ def sha256_file(path: Path) -> str:
 
 
 def csv_row_count(path: Path) -> int:
-    """Data rows of a CSV file (its header excluded), quoting-aware."""
-    with open(path, newline="", encoding="utf-8") as fh:
+    """Data rows of a CSV file (its header excluded), quoting-aware; a byte that is not UTF-8 does not stop the
+    count (the parse in scripts/staged.py reports it)."""
+    with open(path, newline="", encoding="utf-8", errors="surrogateescape") as fh:
         return max(sum(1 for _ in csv.reader(fh)) - 1, 0)
 
 
@@ -681,6 +695,8 @@ def check_source(staging_dir: Path) -> tuple[dict | None, list[str]]:
     every file it lists exists with the recorded SHA-256.
     """
     path = Path(staging_dir) / "_source_status.json"
+    if path.is_symlink():
+        return None, [f"{path} is a symbolic link: a source status must be a regular file in its staging folder"]
     try:
         doc = read_json(path, "source status")
     except PipelineError as exc:
@@ -689,12 +705,50 @@ def check_source(staging_dir: Path) -> tuple[dict | None, list[str]]:
     if problems:
         return None, [f"{path}: {p}" for p in problems]
     for name, meta in doc["files"].items():
+        outside = staged_name_problem(name)
+        if outside:
+            problems.append(f"{path} names {name!r}: {outside}")
+            continue
         file = Path(staging_dir) / name
-        if not file.is_file():
+        if file.is_symlink():
+            problems.append(f"{file} is a symbolic link: a staged file must be a regular file in its folder")
+        elif not file.is_file():
             problems.append(f"{file} is missing")
-        elif sha256_file(file) != meta["sha256"]:
-            problems.append(f"{file} does not match its recorded SHA-256 (changed or corrupt)")
+        else:
+            digest, rows = _digest_and_rows(file)
+            if digest != meta["sha256"]:
+                problems.append(f"{file} does not match its recorded SHA-256 (changed or corrupt)")
+            elif rows != meta["rows"]:
+                problems.append(f"{file} has {rows} data rows, its status says {meta['rows']}: re-run its extractor")
     return doc, problems
+
+
+def staged_name_problem(name: str) -> str | None:
+    """Why `name` is not a plain file name inside its staging folder (None when it is)."""
+    if not name or name in (".", "..") or "/" in name or "\\" in name or "\x00" in name:
+        return "a staged file must be a plain file name inside its folder (no path, no '..')"
+    if name.startswith(".") or name == "_source_status.json":
+        return "hidden files and the status file itself are not staged data"
+    return None
+
+
+def _digest_and_rows(path: Path) -> tuple[str, int]:
+    """SHA-256 and data rows of a CSV in one read; a file with quotes or CRs is re-counted by the csv module."""
+    digest = hashlib.sha256()
+    newlines, quoted, last = 0, False, b"\n"
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+            newlines += block.count(b"\n")
+            quoted = quoted or b'"' in block or b"\r" in block
+            last = block[-1:]
+    if quoted:
+        try:
+            return digest.hexdigest(), csv_row_count(path)
+        except (UnicodeDecodeError, csv.Error):
+            return digest.hexdigest(), -1
+    lines = newlines + (0 if last == b"\n" else 1)
+    return digest.hexdigest(), max(lines - 1, 0)
 
 
 # --------------------------------------------------------------------------- DuckDB runner
@@ -745,22 +799,35 @@ def run_sql_file(con, sql_name: str, variables: Mapping[str, object] | None = No
 # --------------------------------------------------------------------------- raw responses
 
 
+RAW_MAX_BYTES = 64 << 20  # a saved response larger than this once decoded is refused (a gzip bomb in raw/)
+
+
 def save_raw(path: Path, body: bytes, secrets: tuple[str, ...] = ()) -> None:
-    """Keep one API response body as deterministic gzip (no file name, mtime 0), atomically; `secrets` are masked."""
+    """Keep one API response body as deterministic gzip (no file name, mtime 0), atomically.
+
+    `secrets`, and the value of every secret setting in the environment (SECRET_NAMES), are masked first: no raw
+    file of any source (Reddit's included) can keep a credential.
+    """
     import gzip
 
-    for secret in secrets:
-        if secret:
-            body = body.replace(secret.encode(), REDACTED.encode())
+    known = [os.environ.get(name, "") for name in SECRET_NAMES]
+    for secret in sorted({s for s in (*secrets, *known) if s and len(s) >= 4}, key=len, reverse=True):
+        body = body.replace(secret.encode(), REDACTED.encode())
     atomic_write_bytes(Path(path), gzip.compress(body, compresslevel=6, mtime=0))
 
 
-def load_raw(path: Path) -> object:
-    """A saved response, parsed; an unreadable one is a PipelineError saying how to get it again."""
+def load_raw(path: Path, limit: int = RAW_MAX_BYTES) -> object:
+    """A saved response, parsed; an unreadable or oversized one is a PipelineError saying how to get it again."""
     import gzip
 
     try:
-        return json.loads(gzip.decompress(Path(path).read_bytes()))
+        with gzip.open(Path(path), "rb") as fh:
+            body = fh.read(limit + 1)
+        if len(body) > limit:
+            raise PipelineError(
+                f"raw response {path} is larger than {limit:,} bytes once decoded: delete it to fetch it again"
+            )
+        return json.loads(body)
     except (OSError, EOFError, ValueError) as exc:
         raise PipelineError(
             f"raw response {path} is unreadable ({type(exc).__name__}): delete it to fetch it again"
@@ -774,19 +841,23 @@ DUCKDB_TYPES = {"string": "VARCHAR", "integer": "BIGINT", "float": "DOUBLE", "da
 
 
 def read_typed_csv(con, path: Path, contract: Contract):
-    """A staged CSV as a DuckDB relation typed by its contract (empty fields are nulls).
+    """A CSV as a DuckDB relation typed by its contract, through the one parser (scripts/staged.py).
 
-    The header must be the contract's columns in order; anything else is a PipelineError naming the file.
+    Anything the quality gate would refuse (a header that is not the contract's, a value that does not fit its
+    type, a malformed file) is a PipelineError naming the file, the line and the column.
     """
-    with open(path, newline="", encoding="utf-8") as fh:
-        header = next(csv.reader(fh), [])
-    if header != contract.column_names:
-        raise PipelineError(f"{contract.name}: {path} has columns {header}, the contract says {contract.column_names}")
-    columns = ", ".join(f"{sql_literal(c.name)}: '{DUCKDB_TYPES[c.type]}'" for c in contract.columns)
-    return con.sql(
-        f"select * from read_csv({sql_literal(str(path))}, header = true, auto_detect = false, "
-        f"columns = {{{columns}}}, quote = '\"', escape = '\"', nullstr = '', strict_mode = true)"
-    )
+    import staged
+
+    parsed = staged.load(contract, Path(path), con)
+    problems = parsed.unreadable + parsed.column_problems + parsed.cell_problems
+    if parsed.missing_columns:
+        problems.append(f"{path} lacks column(s) {', '.join(parsed.missing_columns)}")
+    if problems or parsed.header != contract.column_names:
+        first = "; ".join(getattr(p, "message", str(p)) for p in problems[:3]) or (
+            f"{path} has columns {parsed.header}, the contract says {contract.column_names}"
+        )
+        raise PipelineError(f"{contract.name}: {first}")
+    return con.from_arrow(parsed.table)
 
 
 def _csv_text(value: object) -> str:

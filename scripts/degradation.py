@@ -1,7 +1,8 @@
 """Decide which sources the trend score may use this run, and with which weights (the degradation policy).
 
 A source is available only if its `_source_status.json` is valid, says `ok` or `partial`, lists the file the
-trend score reads, and every staged file still has its recorded SHA-256. Then:
+trend score reads with at least one data row, and every staged file still has its recorded SHA-256 and row count
+and is a plain file inside its folder. Then:
 3/3 publish with the default weights; 2/3 publish with a warning, the two weights renormalised to sum to 1;
 1/3 and 0/3 fail (no new latest). The decision is written for the aggregate and manifest steps; this script exits
 0 even when the decision is fail, because acting on it is theirs.
@@ -31,8 +32,11 @@ def source_problems(source: str, doc: dict | None, problems: list[str], run_date
         found.insert(0, f"status is {doc['status']}{detail}")
     if run_date and doc["run_date"] != run_date.isoformat():
         found.append(f"staged for {doc['run_date']}, not for this run's {run_date}")
-    if INPUT_FILES[source] not in doc["files"]:
+    scored = doc["files"].get(INPUT_FILES[source])
+    if scored is None:
         found.append(f"{INPUT_FILES[source]} is not among the staged files")
+    elif scored["rows"] == 0:  # checked against the file by common.check_source
+        found.append(f"{INPUT_FILES[source]} has no data rows: nothing to score, so not available at full weight")
     return found
 
 

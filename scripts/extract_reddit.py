@@ -31,6 +31,7 @@ Environment:
   REDDIT_MAX_WAIT       seconds the run may wait in all for rate limits to reset, default 120
   REDDIT_RETRY_BACKOFF  scale of prawcore's own retry pauses (1 = prawcore's 0-2 s then 2-4 s), default 1
   REDDIT_OAUTH_URL, REDDIT_URL   API and token hosts, default https://oauth.reddit.com, https://www.reddit.com
+  HTTP_MAX_BYTES        largest answer (decoded bytes) read before refusing it, default 33554432
   DATOS, RUN_DATE       data folder and run date (see scripts/common.py)
 """
 
@@ -92,6 +93,7 @@ class RedditSettings:
     user_agent: str = DEFAULT_USER_AGENT
     oauth_url: str = "https://oauth.reddit.com"
     reddit_url: str = "https://www.reddit.com"
+    max_bytes: int = 32 << 20  # HTTP_MAX_BYTES: the decoded size an answer may have, as for the REST sources
 
 
 def _number(env: Mapping[str, str], name: str, default: float, kind=float, minimum: float = 0.0):
@@ -130,6 +132,7 @@ def reddit_settings(env: Mapping[str, str] | None = None) -> RedditSettings:
         user_agent=user_agent,
         oauth_url=(env.get("REDDIT_OAUTH_URL") or "https://oauth.reddit.com").rstrip("/"),
         reddit_url=(env.get("REDDIT_URL") or "https://www.reddit.com").rstrip("/"),
+        max_bytes=_number(env, "HTTP_MAX_BYTES", RedditSettings.max_bytes, int, 1024),
     )
 
 
@@ -382,14 +385,21 @@ def _header_number(headers: Mapping[str, str], name: str) -> float | None:
 
 
 def _make_requestor_class():
+    from urllib.parse import urlsplit
+
+    import prawcore
+    import requests
     from prawcore import Requestor
+
+    import http_client
 
     class CountingRequestor(Requestor):
         """prawcore's Requestor with our timeout on every call, counting requests and retries."""
 
-        def __init__(self, *args, stats: HttpStats, **kwargs):
+        def __init__(self, *args, stats: HttpStats, max_bytes: int, **kwargs):
             super().__init__(*args, **kwargs)
             self.stats = stats
+            self.max_bytes = max_bytes
 
         def request(self, *args, timeout=None, **kwargs):
             method, url = args[0], args[1]
@@ -399,7 +409,18 @@ def _make_requestor_class():
                 self.stats.retries += key in self.stats.seen
                 self.stats.seen.add(key)
             # prawcore passes its own module-wide timeout; REDDIT_TIMEOUT is the one that counts
-            response = super().request(*args, timeout=self.timeout, **kwargs)
+            response = super().request(*args, timeout=self.timeout, stream=True, **kwargs)
+            with response:  # the body is read here, bounded like every REST answer (HTTP_MAX_BYTES, decoded size)
+                try:
+                    body = http_client.read_bounded(response, self.max_bytes)
+                except http_client.TooLarge as exc:
+                    raise SubredditFailed(
+                        f"reddit {method} {urlsplit(url).path}: {exc}: refused; raise HTTP_MAX_BYTES if Reddit "
+                        "really sends this much"
+                    ) from None
+                except requests.RequestException as exc:
+                    raise prawcore.exceptions.RequestException(exc, args, kwargs) from None
+            response._content = body  # what prawcore reads (response.json(), .text) from here on
             if "x-ratelimit-remaining" in response.headers:
                 self.stats.remaining = _header_number(response.headers, "x-ratelimit-remaining")
                 self.stats.reset = _header_number(response.headers, "x-ratelimit-reset")
@@ -437,7 +458,7 @@ def praw_client(cfg: RedditSettings, stats: HttpStats, env: Mapping[str, str]):
         refresh_token=None,
         check_for_updates=False,
         requestor_class=_make_requestor_class(),
-        requestor_kwargs={"timeout": cfg.timeout, "stats": stats},
+        requestor_kwargs={"timeout": cfg.timeout, "stats": stats, "max_bytes": cfg.max_bytes},
     )
     if not reddit.read_only:
         raise PipelineError("reddit: praw did not start read-only: unset praw_username/praw_password")

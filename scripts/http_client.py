@@ -42,7 +42,9 @@ HTTP_DEFAULTS = {
     "HTTP_MAX_RETRIES": 4,  # retries per call after the first attempt
     "HTTP_WAIT_BUDGET": 900.0,  # seconds a whole run may spend waiting (sleeps + failed attempts)
     "HTTP_BACKOFF_BASE": 2.0,  # seconds: first retry waits about this much, then doubles
+    "HTTP_MAX_BYTES": 32 << 20,  # bytes an answer may hold once decoded (a search page is well under 1 MB)
 }
+CHUNK_BYTES = 1 << 16
 RESET_MARGIN = 1.0  # seconds added to a rate-limit reset time (clock skew)
 SECONDARY_LIMIT_WAIT = 60.0  # GitHub: "wait at least one minute" when a 403 gives no time
 
@@ -108,6 +110,7 @@ class HttpSettings:
     max_retries: int = HTTP_DEFAULTS["HTTP_MAX_RETRIES"]
     wait_budget: float = HTTP_DEFAULTS["HTTP_WAIT_BUDGET"]
     backoff_base: float = HTTP_DEFAULTS["HTTP_BACKOFF_BASE"]
+    max_bytes: int = HTTP_DEFAULTS["HTTP_MAX_BYTES"]
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> HttpSettings:
@@ -116,6 +119,7 @@ class HttpSettings:
             max_retries=env_int(env, "HTTP_MAX_RETRIES", HTTP_DEFAULTS["HTTP_MAX_RETRIES"]),
             wait_budget=env_float(env, "HTTP_WAIT_BUDGET", HTTP_DEFAULTS["HTTP_WAIT_BUDGET"]),
             backoff_base=env_float(env, "HTTP_BACKOFF_BASE", HTTP_DEFAULTS["HTTP_BACKOFF_BASE"]),
+            max_bytes=env_int(env, "HTTP_MAX_BYTES", HTTP_DEFAULTS["HTTP_MAX_BYTES"], minimum=1024),
         )
 
 
@@ -258,9 +262,17 @@ class RestClient:
     def _attempt(self, path: str, params: dict, what: str) -> Reply | _Verdict:
         try:
             response = self.session.get(
-                self.base_url + path, params={**params, **self.secret_params}, timeout=self.settings.timeout
+                self.base_url + path,
+                params={**params, **self.secret_params},
+                timeout=self.settings.timeout,
+                stream=True,
             )
-            body = response.content
+            with response:
+                body = read_bounded(response, self.settings.max_bytes)
+        except TooLarge as exc:
+            return _Verdict(
+                self.scrub(f"{exc}: refused; raise HTTP_MAX_BYTES if the API really sends this much"), False
+            )
         except requests.Timeout:
             return _Verdict(f"no answer within {self.settings.timeout:g}s (timeout)", retry=True)
         except requests.RequestException as exc:
@@ -286,6 +298,28 @@ class RestClient:
         if status >= 500 or status == 429:
             return _Verdict(failure, retry=True, wait=retry_after(response))
         return _Verdict(failure, retry=False, status=status)
+
+
+class TooLarge(Exception):
+    """An answer past the size cap (announced, or counted while reading the decoded body)."""
+
+
+def read_bounded(response: requests.Response, limit: int) -> bytes:
+    """The decoded body, read in chunks and abandoned as soon as it passes `limit` bytes.
+
+    The cap counts decoded bytes, so a small gzip answer that inflates past it (a gzip bomb) is refused
+    after reading at most `limit` bytes of it; an announced Content-Length past the cap is refused unread.
+    """
+    announced = response.headers.get("Content-Length", "")
+    if announced.isdigit() and int(announced) > limit:
+        raise TooLarge(f"answer of {int(announced):,} bytes is larger than the {limit:,}-byte cap")
+    chunks, size = [], 0
+    for chunk in response.iter_content(CHUNK_BYTES):
+        size += len(chunk)
+        if size > limit:
+            raise TooLarge(f"answer passed the {limit:,}-byte cap while being read (decoded size)")
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def retry_after(response: requests.Response) -> float | None:

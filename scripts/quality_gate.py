@@ -4,8 +4,8 @@ The rules live in each contract's `quality_rules` (check kind, severity, thresho
 generated from the contract columns. Severity decides the action (docs/quality_gate.md):
 critical -> `fail` (nothing is published), warning -> `pass_with_warnings`, info -> recorded only.
 
-Library: `evaluate(files, datos=, run_date=, source_status=, degradation=, now=)` returns the report and
-writes nothing; `summary_lines(report)` gives the readable summary. The aggregate step calls both.
+Library: `evaluate(datasets, datos=, run_date=, source_status=, degradation=, now=)` judges the files parsed by
+`staged.load_all` (the same tables the writer writes) and returns the report; it writes nothing; `summary_lines(report)` gives the readable summary. The aggregate step calls both.
 
 CLI (developers, `make gate`): runs the gate on `$DATOS/staging/<source>/` (+ the trend score file when it
 exists), prints the summary, writes the report with `--report FILE`; exit 0 for pass / pass_with_warnings,
@@ -15,14 +15,14 @@ exists), prints the summary, writes the report with `--report FILE`; exit 0 for 
 from __future__ import annotations
 
 import argparse
-import csv
 import datetime as dt
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import degradation
+import staged
 from common import (
     SOURCES,
     Contract,
@@ -35,18 +35,14 @@ from common import (
     settings,
     write_json,
 )
+from staged import ParsedDataset
 
 SEVERITIES = ("critical", "warning", "info")
 MAX_FAILURE_CASES = 5
 # check kinds validated by the generated Pandera schema; the others are dataset-level checks below
-PANDERA_CHECKS = ("required_columns", "types_valid", "not_null", "min_value", "unique")
+PANDERA_CHECKS = ("required_columns", "types_valid", "not_null", "min_value", "value_range", "unique")
 # Pandera's own check names for the properties the schema sets directly
 _BUILTIN = {"column_in_dataframe": "required_columns", "not_nullable": "not_null"}
-
-_INTEGER = r"[+-]?\d+"
-_FLOAT = r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
-_DATE = r"\d{4}-\d{2}-\d{2}"
-_TIMESTAMP = r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?"
 
 
 class _NotComputed(Exception):
@@ -54,43 +50,8 @@ class _NotComputed(Exception):
 
 
 # --------------------------------------------------------------------------- reading
-
-
-def read_text_frame(path: Path):
-    """The CSV as text columns (every value a string, empty or blank -> null), or (None, why it is unreadable).
-
-    Read with the csv module, not pandas: pandas silently turns a row with one field too many into an index.
-    """
-    import pandas as pd
-
-    try:
-        with open(path, newline="", encoding="utf-8", errors="strict") as fh:
-            rows = list(csv.reader(fh, strict=True))
-    except FileNotFoundError:
-        return None, f"{path} does not exist"
-    except IsADirectoryError:
-        return None, f"{path} is a directory, not a CSV file"
-    except UnicodeDecodeError as exc:
-        return None, f"{path} is not UTF-8 ({exc.reason} at byte {exc.start})"
-    except csv.Error as exc:
-        return None, f"{path} is not a well-formed CSV: {exc}"
-    except OSError as exc:
-        return None, f"{path} cannot be read: {exc}"
-    if not rows or not any(field.strip() for field in rows[0]):
-        return None, f"{path} is empty (no header row)"
-    header = [name.lstrip("\ufeff") if i == 0 else name for i, name in enumerate(rows[0])]
-    duplicated = sorted({name for name in header if header.count(name) > 1})
-    if duplicated:
-        return None, f"{path} is not a well-formed CSV: header repeats {', '.join(duplicated)}"
-    for number, row in enumerate(rows[1:], start=1):
-        if len(row) != len(header):
-            return None, (
-                f"{path} is not a well-formed CSV: data row {number} has {len(row)} fields, "
-                f"the header has {len(header)}"
-            )
-    frame = pd.DataFrame(rows[1:], columns=header, dtype=object)
-    blank = frame.apply(lambda s: s.str.strip().eq("")) if len(frame) else frame.astype(bool)
-    return frame.mask(blank, None), None
+# Files are parsed once by scripts/staged.py (contract types, DuckDB); the gate judges that parsed table and the
+# writer writes the same table, so nothing the gate passes can fail later.
 
 
 def previous_snapshot(datos: Path, contract: Contract, run_date: dt.date):
@@ -120,38 +81,18 @@ def previous_snapshot(datos: Path, contract: Contract, run_date: dt.date):
 def _numeric(series):
     import pandas as pd
 
-    return pd.to_numeric(series, errors="coerce")
+    return pd.to_numeric(series, errors="coerce").astype("float64")
 
 
-def _type_check(column) -> Callable:
-    regex = {"integer": _INTEGER, "float": _FLOAT, "date": _DATE, "timestamp": _TIMESTAMP}[column.type]
-
-    def check(series):
-        text = series.astype(str).str.strip()
-        ok = text.str.fullmatch(regex)
-        if column.type in ("date", "timestamp"):
-            ok &= text.map(_parses_as_datetime)
-        return ok
-
-    return check
-
-
-def _pattern_check(pattern: str) -> Callable:
-    """JSON Schema semantics: the regular expression is searched (anchor it with ^...$ to match whole values)."""
-    regex = re.compile(pattern)
-    return lambda series: series.astype(str).map(lambda value: regex.search(value) is not None)
-
-
-def _parses_as_datetime(text: str) -> bool:
-    try:
-        dt.datetime.fromisoformat(text)
-    except ValueError:
-        return False
-    return True
+def _bound_check(kind: str, bound: float) -> Callable:
+    if kind == "min":
+        return lambda s: (s >= bound).fillna(True).astype(bool)
+    return lambda s: (s <= bound).fillna(True).astype(bool)
 
 
 def build_schema(contract: Contract):
-    """The Pandera schema generated from the contract's columns and its Pandera-level rules.
+    """The Pandera schema generated from the contract's columns and its Pandera-level rules, for the typed frame
+    of scripts/staged.py (types are enforced by that parse; `types_valid` reports its cell problems).
 
     Every custom check is named `<rule id>:<what>` so a failure maps back to its rule; `required` and
     `nullable` come from the `required_columns` and `not_null` rules (at most one of each per contract).
@@ -162,21 +103,17 @@ def build_schema(contract: Contract):
     columns = {}
     for col in contract.columns:
         checks = []
-        for rule in rules["types_valid"]:
-            if col.type != "string":
-                checks.append(pa.Check(_type_check(col), name=f"{rule['id']}:{col.type}"))
-            if col.pattern:
-                checks.append(pa.Check(_pattern_check(col.pattern), name=f"{rule['id']}:pattern"))
-        numeric = col.type in ("integer", "float")
         for rule in rules["min_value"]:
             if rule["params"]["column"] == col.name:
-                low = rule["params"]["min"]
-                checks.append(
-                    pa.Check(lambda s, low=low: _numeric(s).isna() | (_numeric(s) >= low), name=f"{rule['id']}:min")
-                )
+                checks.append(pa.Check(_bound_check("min", rule["params"]["min"]), name=f"{rule['id']}:min"))
+        for rule in rules["value_range"]:
+            if col.name in rule["params"]["columns"]:
+                for what in ("min", "max"):
+                    if what in rule["params"]:
+                        checks.append(pa.Check(_bound_check(what, rule["params"][what]), name=f"{rule['id']}:{what}"))
         for rule in rules["unique"]:
             if rule["params"]["column"] == col.name:
-                checks.append(pa.Check(lambda s, n=numeric: _not_duplicated(s, n), name=f"{rule['id']}:unique"))
+                checks.append(pa.Check(_not_duplicated, name=f"{rule['id']}:unique"))
         columns[col.name] = pa.Column(
             checks=checks,
             required=bool(rules["required_columns"]) and col.required,
@@ -185,9 +122,8 @@ def build_schema(contract: Contract):
     return pa.DataFrameSchema(columns, strict=False, name=contract.name)
 
 
-def _not_duplicated(series, numeric: bool):
-    values = _numeric(series) if numeric else series.astype(str).str.strip()
-    return values.isna() | ~values.duplicated(keep=False)
+def _not_duplicated(series):
+    return (series.isna() | ~series.duplicated(keep=False)).astype(bool)
 
 
 def pandera_failures(contract: Contract, frame) -> dict[str, list[dict]]:
@@ -195,6 +131,7 @@ def pandera_failures(contract: Contract, frame) -> dict[str, list[dict]]:
     import pandera.pandas as pa
 
     ids = {kind: [r["id"] for r in contract.quality_rules if r["check"] == kind] for kind in PANDERA_CHECKS}
+    integers = {c.name for c in contract.columns if c.type == "integer"}
     out: dict[str, list[dict]] = {}
     try:
         build_schema(contract).validate(frame, lazy=True)
@@ -211,15 +148,25 @@ def pandera_failures(contract: Contract, frame) -> dict[str, list[dict]]:
                 {
                     "column": case["failure_case"] if missing_column else case["column"],
                     "row": None if missing_column or _isnull(index) else int(index) + 1,
-                    "value": None if missing_column or _isnull(case["failure_case"]) else str(case["failure_case"]),
+                    "value": None if missing_column or _isnull(case["failure_case"]) else _shown(case, integers),
                     "check": what,
                 }
             )
     return out
 
 
+def _shown(case: dict, integers: set[str]) -> str:
+    """A failing value as text; Pandera reports nullable integers as floats, shown here as the integers they are."""
+    value = case["failure_case"]
+    if case.get("column") in integers and isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
 def _isnull(value) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
+    import pandas as pd
+
+    return value is None or (pd.api.types.is_scalar(value) and bool(pd.isna(value)))
 
 
 # --------------------------------------------------------------------------- results
@@ -284,6 +231,21 @@ def _pandera_result(contract: Contract, rule: dict, frame, cases: list[dict]) ->
             n if present else f"column {column} missing",
             f"{column} >= {low}",
             f"{n} value(s) of {column} below {low}" if n else f"every {column} >= {low}",
+            cases,
+        )
+    if kind == "value_range":
+        low, high = params.get("min"), params.get("max")
+        bounds = " and ".join(
+            b for b in (f">= {low}" if low is not None else "", f"<= {high}" if high is not None else "") if b
+        )
+        names = ", ".join(params["columns"])
+        return _result(
+            contract.name,
+            rule,
+            n == 0,
+            n,
+            f"{names} {bounds}",
+            f"{n} value(s) out of range ({bounds}) in {where}" if n else f"every value of {names} is {bounds}",
             cases,
         )
     column = params["column"]  # unique
@@ -526,7 +488,38 @@ def _sources_available(rule, ctx):
     return _result(ctx.contract.name, rule, passed, observed, threshold, message, cases if not passed else [])
 
 
+def _keys_unique(rule, ctx):
+    """The contract's keys identify a row: never null, never repeated (compared as typed values)."""
+    keys = [k for k in ctx.contract.raw["keys"] if k in ctx.frame.columns]
+    threshold = f"({', '.join(ctx.contract.raw['keys'])}) unique and not null"
+    if len(keys) < len(ctx.contract.raw["keys"]):
+        return _result(
+            ctx.contract.name, rule, False, "key column missing", threshold, "a key column is not in the file"
+        )
+    values = ctx.frame[keys]
+    null = values.isna().any(axis=1)
+    repeated = values.duplicated(keep=False) & ~null
+    bad = values[null | repeated]
+    cases = [
+        {
+            "column": ", ".join(keys),
+            "row": int(index) + 1,
+            "value": " | ".join("" if _isnull(v) else str(v) for v in row),
+            "check": "null key" if null[index] else "repeated key",
+        }
+        for index, row in bad.head(MAX_FAILURE_CASES).iterrows()
+    ]
+    n_null, n_repeated = int(null.sum()), int(repeated.sum())
+    message = (
+        f"{n_repeated} row(s) repeat a key, {n_null} have a null key ({', '.join(keys)})"
+        if n_null or n_repeated
+        else f"every row has its own ({', '.join(keys)})"
+    )
+    return _result(ctx.contract.name, rule, not (n_null or n_repeated), n_null + n_repeated, threshold, message, cases)
+
+
 DATASET_CHECKS = {
+    "keys_unique": _keys_unique,
     "row_count_positive": _row_count_positive,
     "freshness": _freshness,
     "drift_rank": _drift_rank,
@@ -560,20 +553,61 @@ def contract_problems(contract: Contract) -> list[str]:
         params = rule.get("params", {})
         named = [params[k] for k in ("column", "key", "value") if k in params] + list(params.get("columns", []))
         problems += [f"rule {rule['id']!r} names unknown column {n!r}" for n in named if n not in names]
+    problems += [f"key {k!r} is not a column" for k in contract.raw["keys"] if k not in names]
     return problems
 
 
-def check_dataset(contract: Contract, path: Path, **context) -> list[dict]:
-    """Every rule of the contract on one file; an unreadable file is one critical failure."""
-    frame, unreadable = read_text_frame(Path(path))
-    if unreadable:
-        rule = {"id": "file_readable", "check": "file_readable", "severity": "critical"}
-        return [_result(contract.name, rule, False, unreadable, "a UTF-8 CSV with a header row", unreadable)]
+def _types_result(parsed: ParsedDataset, rule: dict) -> dict:
+    n = parsed.cell_problem_count
+    cases = [{"column": p.column, "row": p.row, "value": p.value, "check": p.check} for p in parsed.cell_problems]
+    where = ", ".join(sorted({p.column for p in parsed.cell_problems}))
+    return _result(
+        parsed.contract.name,
+        rule,
+        n == 0,
+        n,
+        "0 malformed values",
+        f"{n} value(s) do not parse as their column's type or pattern in {where}" if n else "every value parses",
+        cases,
+    )
+
+
+def _unreadable_result(parsed: ParsedDataset) -> dict:
+    rule = {"id": "file_readable", "check": "file_readable", "severity": "critical"}
+    problems = parsed.unreadable
+    message = "; ".join(p.message for p in problems[:3]) + (
+        f" (+{len(problems) - 3} more)" if len(problems) > 3 else ""
+    )
+    cases = [{"column": p.column, "row": p.line, "value": None, "check": p.check} for p in problems]
+    return _result(parsed.contract.name, rule, False, message, "a UTF-8 CSV of the contract's columns", message, cases)
+
+
+def _not_null_cases(parsed: ParsedDataset, cases: list[dict]) -> list[dict]:
+    """A value that did not parse is a types_valid failure, not also a null (when the sample covers them all)."""
+    if parsed.cell_problem_count and len(parsed.cell_problems) == parsed.cell_problem_count:
+        bad = {(p.column, p.row) for p in parsed.cell_problems}
+        return [c for c in cases if (c["column"], c["row"]) not in bad]
+    return cases
+
+
+def check_dataset(parsed: ParsedDataset, contract: Contract | None = None, **context) -> list[dict]:
+    """Every rule of the contract on one parsed file; an unreadable file is one critical failure."""
+    contract = contract or parsed.contract
+    if not parsed.readable:
+        return [_unreadable_result(parsed)]
+    frame = parsed.frame()
     ctx = _Context(contract, frame, **context)
     failures = pandera_failures(contract, frame)
     out = []
+    for problem in parsed.column_problems:
+        rule = {"id": "columns_known", "check": "columns_known", "severity": "critical"}
+        out.append(_result(contract.name, rule, False, problem.message, "only the contract's columns", problem.message))
     for rule in contract.quality_rules:
-        if rule["check"] in PANDERA_CHECKS:
+        if rule["check"] == "types_valid":
+            out.append(_types_result(parsed, rule))
+        elif rule["check"] == "not_null":
+            out.append(_pandera_result(contract, rule, frame, _not_null_cases(parsed, failures.get(rule["id"], []))))
+        elif rule["check"] in PANDERA_CHECKS:
             out.append(_pandera_result(contract, rule, frame, failures.get(rule["id"], [])))
         elif rule["check"] != "sources_available":  # run for every contract by evaluate()
             out.append(_run_dataset_check(rule, ctx))
@@ -581,7 +615,7 @@ def check_dataset(contract: Contract, path: Path, **context) -> list[dict]:
 
 
 def evaluate(
-    files: dict[str, Path],
+    datasets: Mapping[str, ParsedDataset | None],
     *,
     datos: Path,
     run_date: dt.date,
@@ -590,10 +624,11 @@ def evaluate(
     now: dt.datetime | None = None,
     contracts: dict[str, Contract] | None = None,
 ) -> dict:
-    """Run the gate on `files` (logical dataset name -> CSV) and return the report. Writes nothing.
+    """Run the gate on `datasets` (logical name -> the file parsed by `staged.load`, None for a name without a
+    contract) and return the report. Writes nothing.
 
     `contracts` defaults to contracts/datasets/. The degradation rules (`sources_available`) run even when
-    their dataset's file (trend_score) is missing or not in `files`: a 1/3 run fails although no score was
+    their dataset's file (trend_score) is missing or not in `datasets`: a 1/3 run fails although no score was
     computed.
     """
     contracts = load_contracts() if contracts is None else contracts
@@ -607,9 +642,9 @@ def evaluate(
         "now": now,
     }
     checks: list[dict] = []
-    for name, path in files.items():
+    for name, parsed in datasets.items():
         contract = contracts.get(name)
-        if contract is None:
+        if contract is None or parsed is None:
             rule = {"id": "contract_known", "check": "contract_known", "severity": "critical"}
             message = f"no contract for dataset {name!r}: known are {', '.join(sorted(contracts))}"
             checks.append(_result(name, rule, False, name, "a contract in contracts/datasets/", message))
@@ -619,11 +654,11 @@ def evaluate(
             rule = {"id": "contract_valid", "check": "contract_valid", "severity": "critical"}
             checks.append(_result(name, rule, False, problems, "a consistent contract", "; ".join(problems)))
             continue
-        checks += check_dataset(contract, path, **context)
+        checks += check_dataset(parsed, contract, **context)
     # the degradation rules judge the run, not a file: given a decision, they run whether or not the dataset's
-    # file was checked (without one, only for the datasets in `files`, where they record "not evaluated")
+    # file was checked (without one, only for the datasets in `datasets`, where they record "not evaluated")
     for contract in contracts.values():
-        if degradation is None and contract.name not in files:
+        if degradation is None and contract.name not in datasets:
             continue
         ctx = _Context(contract, None, **context)
         checks += [_run_dataset_check(r, ctx) for r in contract.quality_rules if r["check"] == "sources_available"]
@@ -777,7 +812,12 @@ def main(argv: list[str] | None = None) -> int:
     log = get_logger("quality_gate")  # created here, not at import: the handler binds the stderr of the run
     log.info("checking %d datasets from %s (run date %s)", len(files), staging, cfg.run_date)
     report = evaluate(
-        files, datos=cfg.datos, run_date=cfg.run_date, source_status=status, degradation=degradation, now=cfg.as_of
+        staged.load_all(contracts, files),
+        datos=cfg.datos,
+        run_date=cfg.run_date,
+        source_status=status,
+        degradation=degradation,
+        now=cfg.as_of,
     )
     report = apply_mode(report, configured_mode())
     print("\n".join(summary_lines(report)))

@@ -89,8 +89,12 @@ def _bind_input(con, source: str, path: Path | None) -> None:
 
 
 def _header(path: Path) -> list[str]:
-    with open(path, newline="", encoding="utf-8-sig") as fh:
-        header = next(csv.reader(fh), None)
+    try:
+        with open(path, "rb") as fh:
+            first = fh.readline(1 << 16).decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise common.PipelineError(f"trend score: {path} is not UTF-8 ({exc.reason} at byte {exc.start})") from None
+    header = next(csv.reader([first]), None)
     if not header:
         raise common.PipelineError(f"trend score: {path} is empty: a V1 CSV starts with its header line")
     return header
@@ -180,11 +184,25 @@ def main(argv: list[str] | None = None) -> int:
             )
             return 0
         inputs, weights = plan_from_decision(paths, decision)
+    import duckdb
+
     con = common.duckdb_connect()
-    table = engine_rows(engine, con, inputs, weights)
+    try:
+        rows = write_csv(engine_rows(engine, con, inputs, weights), args.output)
+    except (common.PipelineError, duckdb.Error) as exc:
+        why = str(exc).splitlines()[0]
+        if not args.degradation:
+            raise common.PipelineError(f"trend score: an input cannot be read: {why}") from None
+        # in a run, an unreadable staged input is the quality gate's to report (file, line, column) and the
+        # aggregate step's to record: no score, like a fail decision
+        args.output.unlink(missing_ok=True)
+        engine_file.unlink(missing_ok=True)
+        print(
+            f"trend score: not computed, a staged input cannot be read ({why}): see the quality gate", file=sys.stderr
+        )
+        return 0
     if args.staging:  # the run's score: say which engine made it (a rescored V1 folder gets no extra file)
         common.write_json(engine_file, {"engine": engine, "weights": {s: weights[s] for s in common.SOURCES}})
-    rows = write_csv(table, args.output)
     used = ", ".join(f"{s} {weights[s]:.4g}" for s in common.SOURCES if inputs[s] is not None)
     print(f"wrote {args.output}: {rows} technologies, engine {engine} (weights {used})", file=sys.stderr)
     return 0

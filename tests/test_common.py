@@ -25,8 +25,10 @@ def test_settings_reject_bad_run_date_and_run_id():
         common.settings({"RUN_DATE": "2026-13-01"})
     with pytest.raises(PipelineError, match="RUN_ID='x' is not a uuid"):
         common.settings({"RUN_DATE": "2026-11-23", "RUN_ID": "x"})
-    s = common.settings({"RUN_DATE": "2026-11-23", "RUN_ID": "3F2B8C1E-4D5A-4B6C-8D7E-9F0A1B2C3D4E"})
+    s = common.settings({"RUN_DATE": "2026-11-23", "RUN_ID": "3f2b8c1e-4d5a-4b6c-8d7e-9f0a1b2c3d4e"})
     assert s.run_id == "3f2b8c1e-4d5a-4b6c-8d7e-9f0a1b2c3d4e"
+    with pytest.raises(PipelineError, match="not in canonical form: write it as 3f2b8c1e-4d5a"):
+        common.settings({"RUN_DATE": "2026-11-23", "RUN_ID": "3F2B8C1E-4D5A-4B6C-8D7E-9F0A1B2C3D4E"})
 
 
 def test_require_secrets_names_the_missing_ones_only():

@@ -719,3 +719,35 @@ def test_recorded_listings_stage_offline_as_the_demo_will(monkeypatch, tmp_path)
     temas = (datos / "staging" / "reddit" / "reddit_temas_emergentes.csv").read_text().splitlines()
     counts = [int(line.rsplit(",", 1)[1]) for line in temas[1:]]
     assert counts == sorted(counts, reverse=True) and max(counts) < 500
+
+
+def test_raw_pages_are_scrubbed_of_the_secrets_like_the_other_sources(env, replay):
+    leaky = post("py1", "python", f"my secret is {SECRET}", f"and my id {CLIENT_ID} Django is great")
+    serve(replay, {"python": [leaky], "webdev": []})
+    assert run() == 0
+    for page in raw_dir(env).iterdir():
+        text = gzip.decompress(page.read_bytes()).decode()
+        assert SECRET not in text and CLIENT_ID not in text, page.name
+    assert (
+        "my secret is ***"
+        in gzip.decompress((raw_dir(env) / "python__after-start__limit-3.json.gz").read_bytes()).decode()
+    )
+
+
+@pytest.mark.parametrize("bomb", [False, True])
+def test_an_answer_past_the_size_cap_fails_the_subreddit_and_says_so(env, replay, monkeypatch, bomb):
+    monkeypatch.setenv("REDDIT_SUBREDDITS", "python")
+    monkeypatch.setenv("HTTP_MAX_BYTES", "65536")
+    serve(replay, {"python": python_posts(3)})
+    body = json.dumps(listing(python_posts(3), None)).encode()
+    big = body[:-1] + b',"pad":"' + b" " * (1 << 20) + b'"}'
+    headers = {"Content-Type": "application/json"}
+    if bomb:
+        big, headers = gzip.compress(big), {**headers, "Content-Encoding": "gzip"}
+        assert len(big) < 65536  # small on the wire, 1 MB decoded
+    replay.inject("GET", "/r/python/new", Response(200, big, headers), times=3)
+    assert run() == 0  # a source job reports its failure in its status file
+    doc = status(env)
+    assert doc["status"] == "failed"
+    assert any("65,536-byte cap" in e and "HTTP_MAX_BYTES" in e for e in doc["errors"]), doc["errors"]
+    assert not list(raw_dir(env).glob("python__*"))  # nothing of it saved

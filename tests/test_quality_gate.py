@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 import quality_gate as gate
+import staged
 from common import ROOT, PipelineError, iso_utc, load_contracts, parse_contract, write_source_status
 from common import run_cli as common_run_cli
 
@@ -65,8 +66,9 @@ def files_in(datos: Path) -> dict[str, Path]:
 
 
 def run(datos, files=None, *, status=None, degradation=ALL_SOURCES, now=NOW, contracts=None):
+    contracts = contracts if contracts is not None else CONTRACTS
     report = gate.evaluate(
-        files if files is not None else files_in(datos),
+        staged.load_all(contracts, files if files is not None else files_in(datos)),
         datos=datos,
         run_date=RUN_DATE,
         source_status=status
@@ -74,7 +76,7 @@ def run(datos, files=None, *, status=None, degradation=ALL_SOURCES, now=NOW, con
         else {s: status_doc(s) for s in ("github", "stackoverflow", "reddit")},
         degradation=degradation,
         now=now,
-        contracts=contracts if contracts is not None else CONTRACTS,
+        contracts=contracts,
     )
     json.dumps(report, allow_nan=False)  # every report is plain JSON
     return report
@@ -257,8 +259,8 @@ def test_failure_cases_are_capped_at_five_but_the_count_is_complete(datos):
 @pytest.mark.parametrize(
     ("content", "why"),
     [
-        (b"lenguaje,preguntas_nuevas_2025\npython,1,extra\n", "data row 1 has 3 fields, the header has 2"),
-        (b"lenguaje,preguntas_nuevas_2025\npython\n", "data row 1 has 1 fields, the header has 2"),
+        (b"lenguaje,preguntas_nuevas_2025\npython,1,extra\n", "line 2: a ragged row: 3 fields where the header has 2"),
+        (b"lenguaje,preguntas_nuevas_2025\npython\n", "line 2: a ragged row: 1 fields where the header has 2"),
         (b"lenguaje,preguntas_nuevas_2025\nc\xe9,1\n", "not UTF-8"),
         (b"", "is empty"),
         (None, "does not exist"),
