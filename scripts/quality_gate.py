@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import math
-import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
