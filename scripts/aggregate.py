@@ -106,7 +106,7 @@ def bridge_files(datos: Path, work: Path, record: dict, pending: dict[str, histo
     folder = {p.name: p.read_bytes() for p in (work / "latest").iterdir() if p.name in bridge.CSV_FILES}
     folder.update(files)
     folder["run_manifest.json"] = bridge.render(bridge.public_manifest(record, snapshots, con))
-    problems = bridge.check_integrity(folder, expect_previous=bool(runs)) + bridge.check_budgets(folder)
+    problems = bridge.check_integrity(folder, bridge.expects_previous(runs, record)) + bridge.check_budgets(folder)
     record["bridge"] = {"valid": not problems, "problems": problems}
     return files
 
@@ -375,6 +375,7 @@ def commit_run(cfg: Settings, staging: Path, report: dict, quality_file: Path | 
                         work / d["history_path"],
                         d["history_sha256"],
                         work,
+                        d["history_path"],
                     )
                     for d in datasets
                     if d["history_path"]

@@ -175,7 +175,10 @@ class History:
         self.con = con
         self.snaps = {name: list(snaps) for name, snaps in snapshots.items()}
         self.row_counts: dict[str, dict[int, int]] = {}
-        self.paths = {name: [relative_path(s.path) for s in snaps] for name, snaps in self.snaps.items()}
+        # the path each run recorded (a compacted snapshot keeps it), so the files do not change with compaction
+        self.paths = {
+            name: [s.history_path or relative_path(s.path) for s in snaps] for name, snaps in self.snaps.items()
+        }
         for name, snaps in sorted(self.snaps.items()):
             if not re.fullmatch(r"[a-z][a-z0-9_]*", name):
                 raise PipelineError(f"bridge: {name!r} is not a dataset logical name")
@@ -1527,6 +1530,12 @@ def check_integrity(files: Mapping[str, bytes], expect_previous: bool) -> list[s
     return problems
 
 
+def expects_previous(runs: list[dict], record: dict) -> bool:
+    """Whether the integrity minima must see a previous snapshot for `record`'s run (V1's "a previous history was
+    restored"): some other committed run has an earlier run date. A same-day rerun alone is not a previous week."""
+    return any(r["run_id"] != record["run_id"] and r["run_date"] < record["run_date"] for r in runs)
+
+
 def dashboard_set(
     csv_files: Mapping[str, bytes],
     snapshots: Mapping[str, list[history.Snapshot]],
@@ -1560,10 +1569,11 @@ def dashboard_set(
 # --------------------------------------------------------------------------- CLI
 
 
-def committed_snapshots(datos: Path) -> dict[str, list[history.Snapshot]]:
-    """Every bridge dataset's committed snapshots (contracts that exist in this checkout, plus the index's names)."""
+def committed_snapshots(datos: Path, runs: list[dict] | None = None) -> dict[str, list[history.Snapshot]]:
+    """Every bridge dataset's committed snapshots (contracts that exist in this checkout, plus the index's names);
+    `runs`: only these committed records (e.g. the history as it stood when one run committed)."""
     names = sorted(set(BRIDGE_DATASETS) | set(load_contracts()))
-    runs = history.committed_runs(datos)
+    runs = history.committed_runs(datos) if runs is None else runs
     return {name: history.snapshots(datos, name, runs) for name in names}
 
 
@@ -1582,7 +1592,7 @@ def export(datos: Path, out: Path, mode: str, check: bool) -> list[str]:
     if check:
         folder = {p.name: p.read_bytes() for p in sorted(Path(out).glob("*")) if p.is_file()} if out.is_dir() else {}
         folder.update(files)
-        problems = check_integrity(folder, expect_previous=len(runs) > 1)
+        problems = check_integrity(folder, expects_previous(runs, record))
         if mode == "compact":
             problems += check_budgets(folder)
         if problems:

@@ -47,6 +47,7 @@ class Snapshot:
     path: Path  # the Parquet file holding the rows (relative paths are resolved against the data folder)
     sha256: str | None  # of that file, as the run recorded it (None where the record has none)
     datos: Path | None = None  # the data folder the record belongs to (reads never leave it)
+    history_path: str | None = None  # where the run's record says it wrote the snapshot (stays so after compaction)
 
 
 def run_records(datos: Path) -> list[dict]:
@@ -83,6 +84,7 @@ def _snapshot(datos: Path, record: dict, entry: dict) -> Snapshot:
         Path(datos) / entry["history_path"],
         entry.get("history_sha256"),
         Path(datos),
+        entry["history_path"],
     )
 
 

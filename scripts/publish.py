@@ -54,7 +54,7 @@ def dashboard_files(datos: Path) -> dict[str, Path | bytes]:
     files["run_manifest.json"] = dashboard_manifest(datos, record)
     if record.get("dashboard_files"):  # the bridge's set: the dashboard's asset policy, minima and size budgets
         folder = {name: f if isinstance(f, bytes) else f.read_bytes() for name, f in files.items()}
-        expect_previous = len(history.committed_runs(datos)) > 1
+        expect_previous = bridge.expects_previous(history.committed_runs(datos), record)
         problems = bridge.check_integrity(folder, expect_previous) + bridge.check_budgets(folder)
         if problems:
             raise PipelineError(

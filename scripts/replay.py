@@ -3,7 +3,8 @@
 Only committed run records count (scripts/history.py); each partition is verified as it is read (checksum,
 schema, the run's rows), each file rendered by the writer the aggregate step used and checked against the
 SHA-256 the run recorded, so a replay either matches byte for byte or says which file differs and why. Files
-the run kept from an earlier run (its source was unavailable) are rebuilt from that run's history.
+the run kept from an earlier run (its source was unavailable) are rebuilt from that run's history, and its bridge
+JSON files from the history as it stood when it committed.
 """
 
 from __future__ import annotations
@@ -63,6 +64,26 @@ def rebuild(datos: Path, record: dict, dataset: str, expected_sha: str, con) -> 
     return data
 
 
+def rebuild_bridge(datos: Path, record: dict, con) -> dict[str, bytes]:
+    """The bridge JSON files `record`'s run added to its latest set, rebuilt from the history as it stood when the
+    run committed (the committed runs up to it) and checked against the SHA-256 the run recorded."""
+    wanted = record.get("dashboard_files") or {}
+    if not wanted:
+        return {}
+    import bridge
+
+    seq = record.get("commit_seq") or 0
+    runs = [r for r in history.committed_runs(datos) if (r.get("commit_seq") or 0) <= seq]
+    files = bridge.build(bridge.committed_snapshots(datos, runs), record, "compact", con)
+    for name, sha in sorted(wanted.items()):
+        if name not in files or hashlib.sha256(files[name]).hexdigest() != sha:
+            raise PipelineError(
+                f"replay: bridge file {name} rebuilt differs from what run {record['run_id']} published: the history "
+                "it was built from changed since (a later run on the same day, or retention deleted a month)"
+            )
+    return {name: files[name] for name in wanted}
+
+
 def replay(datos: Path, run_id: str, out: Path) -> list[Path]:
     record = _record(datos, run_id)
     con = duckdb_connect()
@@ -78,6 +99,8 @@ def replay(datos: Path, run_id: str, out: Path) -> list[Path]:
         origin = _record(datos, entry["from_run_id"])
         data = rebuild(datos, origin, entry["dataset_logical_name"], entry["sha256"], con)
         rebuilt[out / Path(entry["latest_path"]).name] = data
+    for name, data in rebuild_bridge(datos, record, con).items():
+        rebuilt[out / name] = data
     for target, data in rebuilt.items():  # only once every file is proven identical
         atomic_write_bytes(target, data)
     return list(rebuilt)

@@ -26,6 +26,7 @@ def assert_consistent(datos: Path, tmp_path: Path) -> dict:
     last = history.latest_committed(datos)
     assert last is not None
     listed = {Path(e["latest_path"]).name: e["sha256"] for e in [*last["datasets"], *last["carried_forward"]]}
+    listed.update(last.get("dashboard_files", {}))  # the bridge JSON files of the run's set
     run = run_script("replay.py", datos, "--run-id", last["run_id"], "--out", str(replay_out))
     assert run.returncode == 0, run.stderr
     assert files(replay_out) == listed == files(datos / "latest")
