@@ -148,7 +148,7 @@ def snapshot_of_run(datos: Path, record: dict, dataset: str) -> Snapshot:
             f"history: {dataset} partition {snap.path} of {snap.date} now holds run {owner.run_id}, not "
             f"{snap.run_id}: a later run on the same day replaced that partition"
         )
-    return owner
+    return resolve(datos, snap) or owner  # as `record` describes it, found where compaction moved it
 
 
 def verify(snap: Snapshot) -> None:

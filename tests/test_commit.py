@@ -13,6 +13,7 @@ import pytest
 
 import commit
 import history
+import publish
 from commit_checks import assert_consistent, files
 from common import data_lock, duckdb_connect, load_contracts, manifest_errors, sha256_file
 from staged_run import RUN_DATE, TREND_SCORE, run_script, stage, write_csv
@@ -117,7 +118,9 @@ def test_publish_finishes_a_committed_run_before_copying(datos, tmp_path):
     run = run_script("publish.py", datos, "--out", str(site))
     assert run.returncode == 0, run.stderr
     assert f"rolled forward run {RUN_B}" in run.stdout
-    assert json.loads((site / "run_manifest.json").read_text())["run_id"] == RUN_B
+    assert (site / "run_manifest.json").read_bytes() == publish.dashboard_manifest(
+        datos, history.latest_committed(datos)
+    )
     assert assert_consistent(datos, tmp_path)["run_id"] == RUN_B
 
 
@@ -219,9 +222,13 @@ def test_publish_holds_exactly_the_committed_set_and_no_stale_file(datos, tmp_pa
     (site / "extra.csv").write_text("x\n")
     run = run_script("publish.py", datos, "--out", str(site))
     assert run.returncode == 0, run.stderr
-    assert sorted(p.name for p in site.iterdir()) == sorted([*DASHBOARD_CSVS, "run_manifest.json"])
-    assert not [p for p in site.iterdir() if p.is_symlink()]
     record = history.latest_committed(datos)
+    bridge_files = sorted(record["dashboard_files"])
+    assert len(bridge_files) == 13
+    assert sorted(p.name for p in site.iterdir()) == sorted([*DASHBOARD_CSVS, *bridge_files, "run_manifest.json"])
+    assert not [p for p in site.iterdir() if p.is_symlink()]
+    for name in bridge_files:
+        assert sha256_file(site / name) == record["dashboard_files"][name]
     for entry in record["datasets"]:
         name = Path(entry["latest_path"]).name
         if name in DASHBOARD_CSVS:
