@@ -18,6 +18,13 @@ def files(folder: Path) -> dict[str, str]:
     return {p.relative_to(folder).as_posix(): sha256_file(p) for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
+def committed_set(record: dict) -> dict[str, str]:
+    """The latest set a committed record lists (file name -> SHA-256): its CSVs, carried files and bridge files."""
+    listed = {Path(e["latest_path"]).name: e["sha256"] for e in [*record["datasets"], *record["carried_forward"]]}
+    listed.update(record.get("dashboard_files", {}))
+    return listed
+
+
 def assert_consistent(datos: Path, tmp_path: Path) -> dict:
     """The promise, checked as a reader sees it after recovery: the last committed run's set is latest/, its
     record is run_manifest.json, it replays byte for byte, and every history file belongs to exactly one run."""
@@ -25,8 +32,7 @@ def assert_consistent(datos: Path, tmp_path: Path) -> dict:
     shutil.rmtree(replay_out, ignore_errors=True)
     last = history.latest_committed(datos)
     assert last is not None
-    listed = {Path(e["latest_path"]).name: e["sha256"] for e in [*last["datasets"], *last["carried_forward"]]}
-    listed.update(last.get("dashboard_files", {}))  # the bridge JSON files of the run's set
+    listed = committed_set(last)
     run = run_script("replay.py", datos, "--run-id", last["run_id"], "--out", str(replay_out))
     assert run.returncode == 0, run.stderr
     assert files(replay_out) == listed == files(datos / "latest")

@@ -11,6 +11,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+import bridge
+from commit_checks import committed_set
 from common import csv_row_count, load_contracts, manifest_errors, sha256_file, write_source_status
 from staged_run import RUN_DATE, TREND_SCORE, decide, run_script, stage, write_csv
 
@@ -51,7 +53,7 @@ def test_publishes_the_fixed_layout(datos):
     run = aggregate(datos, RUN_A)
     assert run.returncode == 0, run.stderr
     assert f"run {RUN_A} published 11 datasets" in run.stdout
-    assert sorted(p.name for p in (datos / "latest").iterdir()) == V1_FILES
+    assert sorted(p.name for p in (datos / "latest").iterdir()) == sorted([*V1_FILES, *bridge.BRIDGE_FILES])
     for contract in load_contracts().values():
         partition = datos / f"history/{contract.name}/year=2026/month=11/day=23/part-0000.parquet"
         assert partition.is_file(), partition
@@ -154,10 +156,13 @@ def test_a_crash_at_any_point_leaves_a_complete_readable_latest_set(datos, crash
     assert crashed.returncode == 99
     after = snapshot(datos / "latest")
     new_trend = hashlib.sha256(Path(datos / "work/trend_score.csv").read_bytes()).hexdigest()
-    # the set is either the previous one or the new one, never a mix or a partial file
-    assert after == before or after == {**before, "trend_score.csv": new_trend}
+    # the set is either the previous one or the new run's committed set, never a mix or a partial file
+    record_b = datos / "metadata/runs" / f"{RUN_B}.json"
+    new_set = committed_set(json.loads(record_b.read_text())) if record_b.is_file() else None
+    assert after in (before, new_set)
     for name in after:
-        assert csv_row_count(datos / "latest" / name) >= 1
+        if name.endswith(".csv"):
+            assert csv_row_count(datos / "latest" / name) >= 1
     # the next run recovers (rolls the crashed run forward or back) and cleans up
     assert aggregate(datos, RUN_C).returncode == 0
     assert snapshot(datos / "latest")["trend_score.csv"] == new_trend
@@ -234,8 +239,7 @@ def test_two_sources_publish_with_warnings_and_keep_the_missing_sources_files(da
     # kept from run A, and said so in run B's record: the latest set is exactly what B's record lists
     carried = {c["dataset_logical_name"]: c["from_run_id"] for c in manifest["carried_forward"]}
     assert carried == {"reddit_temas": RUN_A, "reddit_sentimiento": RUN_A}
-    listed = {Path(d["latest_path"]).name for d in [*manifest["datasets"], *manifest["carried_forward"]]}
-    assert sorted(listed) == sorted(p.name for p in (datos / "latest").iterdir())
+    assert committed_set(manifest) == snapshot(datos / "latest")
     out = datos.parent / "replayed"
     replayed = run_script("replay.py", datos, "--run-id", RUN_B, "--out", str(out))
     assert replayed.returncode == 0, replayed.stderr
@@ -333,11 +337,12 @@ def test_publish_mirrors_the_published_run_and_refuses_a_tampered_latest(datos, 
     assert aggregate(datos, RUN_A).returncode == 0
     run = run_script("publish.py", datos, "--out", str(site))
     assert run.returncode == 0, run.stderr
-    published = sorted(name for name in V1_FILES if name != "github_repos_2025.csv")
+    published = sorted([*(name for name in V1_FILES if name != "github_repos_2025.csv"), *bridge.BRIDGE_FILES])
     assert sorted(p.name for p in site.iterdir()) == sorted([*published, "run_manifest.json"])
-    manifest = json.loads((site / "run_manifest.json").read_text())
-    assert manifest["run_id"] == RUN_A and manifest["published"] is True
-    assert (site / "run_manifest.json").read_bytes() == (datos / "metadata/runs" / f"{RUN_A}.json").read_bytes()
+    record = json.loads((datos / "metadata/runs" / f"{RUN_A}.json").read_text())
+    manifest = json.loads((site / "run_manifest.json").read_text())  # the public form, of run A
+    assert manifest["generated_at_utc"] == record["generated_at_utc"] and "run_id" not in manifest
+    assert manifest["quality_gate_status"] == record["quality_gate_status"]
     for name in published:
         assert (site / name).read_bytes() == (datos / "latest" / name).read_bytes()
     before = snapshot(site)
