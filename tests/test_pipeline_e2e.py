@@ -12,7 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from common import ROOT, SECRET_NAMES, load_contracts
+import bridge
+import history
+import publish
+from commit_checks import committed_set
+from common import ROOT, SECRET_NAMES, load_contracts, sha256_file
 
 DEMO_DATE = "2026-11-23"
 V1_FILES = sorted(c.v1_file for c in load_contracts().values())
@@ -63,16 +67,19 @@ def demo(project) -> subprocess.CompletedProcess:
 
 def test_demo_produces_the_full_published_layout(project, demo):
     datos = project / "demo/datos"
-    assert sorted(p.name for p in (datos / "latest").iterdir()) == V1_FILES
+    assert sorted(p.name for p in (datos / "latest").iterdir()) == sorted([*V1_FILES, *bridge.BRIDGE_FILES])
     for contract in load_contracts().values():
         assert (datos / f"history/{contract.name}/year=2026/month=11/day=23/part-0000.parquet").is_file()
         assert (datos / contract.v1_file).is_file()
     manifest = json.loads((datos / "metadata/run_manifest.json").read_text())
     assert manifest["run_date"] == DEMO_DATE and manifest["published"] is True
     assert (datos / "metadata/runs" / f"{manifest['run_id']}.json").is_file()
-    site = sorted(p.name for p in (project / "demo/site").iterdir())
-    # the dashboard's contract: its V1 CSVs (not github_repos_2025.csv) and run_manifest.json, nothing else
-    assert site == sorted([*(f for f in V1_FILES if f != "github_repos_2025.csv"), "run_manifest.json"])
+    site = {p.name: p.read_bytes() for p in (project / "demo/site").iterdir()}
+    # the existing dashboard's 24-file contract, nothing else: its asset policy, integrity minima with a previous
+    # week present, and size budgets
+    assert sorted(site) == sorted(bridge.ALLOWLIST) and len(site) == 24
+    assert bridge.check_integrity(site, expect_previous=True) == []
+    assert bridge.check_budgets(site) == []
     assert "quality gate" in demo.stdout and "top 10 technologies" in demo.stdout
     assert "Python" in demo.stdout
     # six recorded weeks, replayed in order: each dataset has one committed snapshot per week
@@ -146,13 +153,12 @@ def test_weekly_without_secrets_fails_in_preflight_naming_them(project, tmp_path
 def test_the_dashboard_data_matches_what_was_published(project, demo):
     """The dashboard folder holds the committed run's files byte for byte, and its manifest names that run."""
     site = project / "demo/site"
-    manifest = json.loads((site / "run_manifest.json").read_text())
-    record = project / "demo/datos/metadata/runs" / f"{manifest['run_id']}.json"
-    assert (site / "run_manifest.json").read_bytes() == record.read_bytes()
-    for entry in manifest["datasets"]:
-        name = Path(entry["latest_path"]).name
-        if (site / name).exists():
-            assert (site / name).read_bytes() == (project / "demo/datos" / entry["latest_path"]).read_bytes()
+    datos = project / "demo/datos"
+    record = history.latest_committed(datos)
+    assert (site / "run_manifest.json").read_bytes() == publish.dashboard_manifest(datos, record)
+    for name, sha in committed_set(record).items():
+        if name in bridge.ALLOWLIST:
+            assert sha256_file(site / name) == sha == sha256_file(datos / "latest" / name)
     assert (site / "trend_score.csv").read_bytes() == (project / "demo/datos/latest/trend_score.csv").read_bytes()
 
 
@@ -195,10 +201,15 @@ def test_a_live_weekly_run_against_the_replay_server(project, tmp_path, replay):
         for s in ("github", "stackoverflow", "reddit")
     }
     assert statuses == {"github": "ok", "stackoverflow": "ok", "reddit": "ok"}
-    manifest = json.loads((tmp_path / "site/run_manifest.json").read_text())
+    manifest = history.latest_committed(tmp_path / "datos")
     assert manifest["published"] is True
     # judged by today's clock the recorded week is days old: published, flagged stale, nothing else wrong
     assert manifest["quality_gate_status"] == "pass_with_warnings"
+    public = json.loads((tmp_path / "site/run_manifest.json").read_text())
+    assert (
+        public["quality_gate_status"] == "pass_with_warnings"
+        and public["generated_at_utc"] == manifest["generated_at_utc"]
+    )
     report = json.loads((tmp_path / "datos" / manifest["quality_report"]).read_text())
     assert {c["rule"] for c in report["checks"] if not c["passed"]} == {"freshness"}
 
