@@ -383,6 +383,18 @@ def test_a_crash_while_merging_a_late_snapshot_loses_nothing(datos, template, po
     assert record["monthly_sha256"] == sha256_file(datos / record["monthly_path"]) and len(record["snapshots"]) == 5
 
 
+def test_the_replaced_monthly_file_is_refused_once_the_late_merge_is_done(datos, template):
+    assert compact(datos).returncode == 0
+    monthly = march(datos) / "day=all/part-0000.parquet"
+    old = monthly.read_bytes()
+    late = write_day(datos, template, D(2026, 3, 23))
+    assert compact(datos).returncode == 0
+    monthly.write_bytes(old)  # the file before the late snapshot was merged in, put back by hand
+    snap = next(s for s in history.snapshots(datos, CORE) if s.run_id == late)
+    with pytest.raises(history.PipelineError, match="does not match the SHA-256 its run recorded"):
+        history.read_snapshot(duckdb.connect(), snap)
+
+
 def test_compaction_holds_the_data_folder_lock(datos):
     from common import data_lock
 
