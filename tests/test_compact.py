@@ -251,13 +251,16 @@ def test_replay_and_publish_after_compaction(tmp_path):
         replay = run_script("replay.py", datos, "--run-id", run_id, "--out", str(out))
         assert replay.returncode == 0, replay.stderr
         assert {p.name: p.read_bytes() for p in out.iterdir()} == published  # byte for byte
-    # the dashboard's trend history still holds both snapshots, read from the monthly file
+    # the dashboard's trend history (the bridge file of the run publish puts out, which replay has just rebuilt
+    # byte for byte from the monthly file) still holds both snapshots, whole
     site = tmp_path / "site"
     publish = run_script("publish.py", datos, "--out", str(site))
     assert publish.returncode == 0, publish.stderr
-    snapshots = json.loads((site / "trend_history.json").read_text())["snapshots"]
-    assert [(s["date"], s["run_id"], len(s["rows"])) for s in snapshots] == [
-        (day.isoformat(), run_id_for(day), len(TREND_SCORE) - 1) for day in (D(2026, 3, 2), D(2026, 3, 9))
+    published = (site / "trend_score_history.json").read_bytes()
+    assert published == runs[run_id_for(D(2026, 3, 9))]["trend_score_history.json"]
+    snapshots = json.loads(published)["snapshots"]
+    assert [(s["date"], s["row_count"], len(s["top_10"])) for s in snapshots] == [
+        (day.isoformat(), len(TREND_SCORE) - 1, min(10, len(TREND_SCORE) - 1)) for day in (D(2026, 3, 2), D(2026, 3, 9))
     ]
 
 
