@@ -11,7 +11,9 @@ as the search calls (rate limits, retries, wait budget) and is kept under $DATOS
   contributors_<owner>__<name>.headers.json.gz   the one header the count needs: {"link": <Link header or null>}
 
 Failure accounting: a call that fails is recorded by what it was for (framework + metric, or repository); the
-value stays empty (None), never 0. A repository GitHub says is gone (404, 451) is named as such.
+value stays empty (None), never 0. A repository GitHub says is gone (404, 451) is named as such. An answer of the
+wrong shape is such a failure and is not saved; a saved one of the wrong shape stops the job naming the file to
+delete (as a malformed search page does).
 """
 
 from __future__ import annotations
@@ -69,11 +71,18 @@ class Calls:
     failed: dict[str, str] = field(default_factory=dict)  # "React commits" / "owner/name" -> why
     missing: list[str] = field(default_factory=list)
 
-    def fetch(self, name: str, path: str, params: dict, subject: str, *, keep_link: str | None = None):
-        """The answer saved as `name` (fetched and saved when absent); None when it failed (recorded)."""
+    def fetch(self, name: str, path: str, params: dict, subject: str, shape: tuple, *, keep_link: str | None = None):
+        """The answer saved as `name` (fetched and saved when absent); None when it failed (recorded).
+
+        `shape` is (test, what the answer must be): a saved answer that fails the test is a PipelineError naming
+        the file (it would fail every rerun); a fetched one is recorded as a failure and not saved."""
+        valid, what = shape
         file = self.raw_dir / name
         if file.exists():
-            return load_raw(file)
+            doc = load_raw(file)
+            if not valid(doc):
+                raise PipelineError(f"github: raw {file} is not {what}: delete it to fetch it again")
+            return doc
         if self.client is None:
             self.missing.append(name)
             return None
@@ -83,6 +92,9 @@ class Calls:
             self.errors.append(str(exc))
             gone = exc.status in GONE
             self.failed[subject] = f"repository gone (HTTP {exc.status})" if gone else "call failed"
+            return None
+        if not valid(reply.data):
+            self.shape_error(subject, f"{name} is not {what}")
             return None
         if keep_link is not None:  # the header first: a body without its header would be read wrongly offline
             headers = json.dumps({"link": reply.headers.get("Link")}, separators=(",", ":")).encode()
@@ -99,15 +111,21 @@ def _is_list(doc: object) -> bool:
     return isinstance(doc, list) and all(isinstance(item, dict) for item in doc)
 
 
+def _is_total(doc: object) -> bool:
+    return isinstance(doc, dict) and isinstance(doc.get("total_count"), int)
+
+
+LISTING = (_is_list, "a list of objects")
+TOTAL = (_is_total, "a search answer with an integer total_count")
+
+
 def _paged(calls: Calls, kind: str, repo: str, path: str, params: dict, pages: int, subject: str) -> list | None:
     """All items of a listing, reading pages until a short one (or `pages`); None when a page failed."""
     items: list = []
     for page in range(1, pages + 1):
-        doc = calls.fetch(paged_name(kind, repo, page), path, {**params, "per_page": PER_PAGE, "page": page}, subject)
+        params_page = {**params, "per_page": PER_PAGE, "page": page}
+        doc = calls.fetch(paged_name(kind, repo, page), path, params_page, subject, LISTING)
         if doc is None:
-            return None
-        if not _is_list(doc):
-            calls.shape_error(subject, f"page {page} is not a list")
             return None
         items.extend(doc)
         if len(doc) < PER_PAGE:
@@ -116,11 +134,8 @@ def _paged(calls: Calls, kind: str, repo: str, path: str, params: dict, pages: i
 
 
 def _total(calls: Calls, name: str, query: str, subject: str) -> int | None:
-    doc = calls.fetch(name, "/search/issues", {"q": query, "per_page": 1}, subject)
+    doc = calls.fetch(name, "/search/issues", {"q": query, "per_page": 1}, subject, TOTAL)
     if doc is None:
-        return None
-    if not (isinstance(doc, dict) and isinstance(doc.get("total_count"), int)):
-        calls.shape_error(subject, "no total_count")
         return None
     if doc.get("incomplete_results"):
         calls.failed[subject] = "incomplete_results=true (GitHub search timed out)"
@@ -222,12 +237,10 @@ def repository_contributors(calls: Calls, repos: list[dict]) -> list[dict]:
             f"/repos/{name}/contributors",
             {"per_page": 1, "anon": "true"},
             name,
+            LISTING,
             keep_link=names["contributors_headers"],
         )
         if items is None:
-            continue
-        if not _is_list(items):
-            calls.shape_error(name, "contributors answer is not a list")
             continue
         if not header.exists():
             calls.missing.append(header.name)

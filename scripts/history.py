@@ -48,6 +48,12 @@ class Snapshot:
     sha256: str | None  # of that file, as the run recorded it (None where the record has none)
     datos: Path | None = None  # the data folder the record belongs to (reads never leave it)
     history_path: str | None = None  # where the run's record says it wrote the snapshot (stays so after compaction)
+    # the monthly file a re-compaction is replacing, while it may still be in place (see `resolve`)
+    previous_sha256: str | None = None
+
+    def matches(self, path: Path) -> bool:
+        """Whether `path` has a SHA-256 this snapshot accepts (any, when its record has none)."""
+        return not self.sha256 or sha256_file(path) in {self.sha256, self.previous_sha256}
 
 
 def run_records(datos: Path) -> list[dict]:
@@ -127,8 +133,27 @@ def resolve(datos: Path, snap: Snapshot) -> Snapshot | None:
                 expected = f"history/{snap.dataset}/year={snap.date:%Y}/month={snap.date:%m}/day=all/part-0000.parquet"
                 if record.get("monthly_path") != expected:  # a record never sends a reader elsewhere
                     raise PipelineError(f"history: {record_path} names {record.get('monthly_path')!r}, not {expected}")
-                return replace(snap, path=Path(datos) / record["monthly_path"], sha256=record["monthly_sha256"])
+                return replace(
+                    snap,
+                    path=Path(datos) / record["monthly_path"],
+                    sha256=record["monthly_sha256"],
+                    previous_sha256=_replaced_file(datos, record),
+                )
     return snap
+
+
+def _replaced_file(datos: Path, record: dict) -> str | None:
+    """The SHA-256 of the monthly file a re-compaction is replacing, while that file may still be in place.
+
+    A re-compaction (a snapshot committed after its month was compacted) writes its record first, naming the old
+    file in `previous_sha256`, then renames the new file over it, then removes the merged dailies. Until the
+    rename the old file, which holds every snapshot merged before, is what is there; a snapshot read from it has
+    its daily file gone, and the late snapshots are still read from theirs. Once no merged daily is left the
+    rename is long done, and only the new file is accepted."""
+    if not record.get("previous_sha256"):
+        return None
+    pending = any((Path(datos) / s["daily_path"]).is_file() for s in record["snapshots"] if s.get("daily_path"))
+    return record["previous_sha256"] if pending else None
 
 
 def snapshot_of_run(datos: Path, record: dict, dataset: str) -> Snapshot:
@@ -161,7 +186,7 @@ def verify(snap: Snapshot) -> None:
             raise PipelineError(f"{what}: {snap.path} is a symlink or outside {snap.datos}: not read")
     if not snap.path.is_file():
         raise PipelineError(f"{what}: {snap.path} is missing")
-    if snap.sha256 and sha256_file(snap.path) != snap.sha256:
+    if not snap.matches(snap.path):
         raise PipelineError(
             f"{what}: {snap.path} does not match the SHA-256 its run recorded (truncated, replaced or edited): "
             "not read; `make replay` of a later run or a rerun rewrites it"
@@ -243,18 +268,18 @@ def audit(datos: Path) -> tuple[dict[str, str], list[str]]:
     datos = Path(datos)
     owners: dict[str, str] = {}
     problems: list[str] = []
-    listed: dict[str, tuple[str, str | None]] = {}
+    listed: dict[str, tuple[str, Snapshot]] = {}
     for record in committed_runs(datos):
         for entry in record["datasets"]:
             if entry.get("history_path"):
                 snap = resolve(datos, _snapshot(datos, record, entry))
                 if snap is not None:  # None: retention deleted it, as its compaction record says
-                    listed[snap.path.relative_to(datos).as_posix()] = (record["run_id"], snap.sha256)
-    for rel, (run_id, sha) in sorted(listed.items()):
+                    listed[snap.path.relative_to(datos).as_posix()] = (record["run_id"], snap)
+    for rel, (run_id, snap) in sorted(listed.items()):
         path = datos / rel
         if not path.is_file() or path.is_symlink():
             problems.append(f"{rel}: listed by run {run_id} but missing")
-        elif sha and sha256_file(path) != sha:
+        elif not snap.matches(path):
             problems.append(f"{rel}: does not match the SHA-256 run {run_id} recorded")
         else:
             owners[rel] = run_id
@@ -282,7 +307,7 @@ def load_snapshots(con, snaps: list[Snapshot], table: str | None) -> dict[int, i
     """
     import duckdb
 
-    from common import quote_ident, sha256_file
+    from common import quote_ident
 
     if not snaps:
         raise ValueError("load_snapshots needs at least one snapshot")
@@ -292,7 +317,7 @@ def load_snapshots(con, snaps: list[Snapshot], table: str | None) -> dict[int, i
                 f"history: {snap.dataset} snapshot of {snap.date} (run {snap.run_id}): {snap.path} is missing; "
                 "restore it (or remove its run record) before exporting"
             )
-        if snap.sha256 and sha256_file(snap.path) != snap.sha256:
+        if not snap.matches(snap.path):
             raise PipelineError(
                 f"history: {snap.dataset} snapshot of {snap.date}: {snap.path} differs from what run "
                 f"{snap.run_id} recorded (corrupt or edited); restore it before exporting"

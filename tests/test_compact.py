@@ -13,7 +13,7 @@ import duckdb
 import pytest
 
 import history
-from common import load_contracts, sha256_file
+from common import CONTRACTS_DIR, load_contracts, sha256_file
 from compact import month_stage
 from staged_run import RUN_DATE, TREND_SCORE, run_script, stage
 
@@ -251,13 +251,16 @@ def test_replay_and_publish_after_compaction(tmp_path):
         replay = run_script("replay.py", datos, "--run-id", run_id, "--out", str(out))
         assert replay.returncode == 0, replay.stderr
         assert {p.name: p.read_bytes() for p in out.iterdir()} == published  # byte for byte
-    # the dashboard's trend history still holds both snapshots, read from the monthly file
+    # the dashboard's trend history (the bridge file of the run publish puts out, which replay has just rebuilt
+    # byte for byte from the monthly file) still holds both snapshots, whole
     site = tmp_path / "site"
     publish = run_script("publish.py", datos, "--out", str(site))
     assert publish.returncode == 0, publish.stderr
-    snapshots = json.loads((site / "trend_history.json").read_text())["snapshots"]
-    assert [(s["date"], s["run_id"], len(s["rows"])) for s in snapshots] == [
-        (day.isoformat(), run_id_for(day), len(TREND_SCORE) - 1) for day in (D(2026, 3, 2), D(2026, 3, 9))
+    published = (site / "trend_score_history.json").read_bytes()
+    assert published == runs[run_id_for(D(2026, 3, 9))]["trend_score_history.json"]
+    snapshots = json.loads(published)["snapshots"]
+    assert [(s["date"], s["row_count"], len(s["top_10"])) for s in snapshots] == [
+        (day.isoformat(), len(TREND_SCORE) - 1, min(10, len(TREND_SCORE) - 1)) for day in (D(2026, 3, 2), D(2026, 3, 9))
     ]
 
 
@@ -383,6 +386,18 @@ def test_a_crash_while_merging_a_late_snapshot_loses_nothing(datos, template, po
     assert record["monthly_sha256"] == sha256_file(datos / record["monthly_path"]) and len(record["snapshots"]) == 5
 
 
+def test_the_replaced_monthly_file_is_refused_once_the_late_merge_is_done(datos, template):
+    assert compact(datos).returncode == 0
+    monthly = march(datos) / "day=all/part-0000.parquet"
+    old = monthly.read_bytes()
+    late = write_day(datos, template, D(2026, 3, 23))
+    assert compact(datos).returncode == 0
+    monthly.write_bytes(old)  # the file before the late snapshot was merged in, put back by hand
+    snap = next(s for s in history.snapshots(datos, CORE) if s.run_id == late)
+    with pytest.raises(history.PipelineError, match="does not match the SHA-256 its run recorded"):
+        history.read_snapshot(duckdb.connect(), snap)
+
+
 def test_compaction_holds_the_data_folder_lock(datos):
     from common import data_lock
 
@@ -424,10 +439,20 @@ def test_make_compact_is_the_verb_a_person_types(datos):
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("MAKE")}
     env.update(DATOS=str(datos), RUN_DATE=TODAY.isoformat())
+    # every dataset's months of DATES that leave the daily layout (merged or expired) as of TODAY
+    classes = json.loads((CONTRACTS_DIR / "retention_classes.json").read_text())
+    months = {(day.year, day.month) for day in DATES}
+    stages = [
+        month_stage(TODAY, year, month, spec["daily_days"], spec["monthly_months"])
+        for spec in (classes[contract.raw["retention_class"]] for contract in CONTRACTS.values())
+        for year, month in months
+    ]
+    changed = len(stages) - stages.count("daily")  # 10 core datasets x 3 months + heavy 4 = 34 as of this writing
     state = tree(datos)
     dry = subprocess.run(["make", "compact", "DRY_RUN=1"], cwd=ROOT, env=env, capture_output=True, text=True)
     assert dry.returncode == 0, dry.stderr
-    assert "would change 25 months" in dry.stdout and tree(datos) == state  # 7 core x 3 + heavy 4
+    assert f"would change {changed} months" in dry.stdout and tree(datos) == state
     run = subprocess.run(["make", "compact"], cwd=ROOT, env=env, capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
-    assert "changed 25 months" in run.stdout and month_files(datos, CORE, 2026, 3) == ["day=all/part-0000.parquet"]
+    assert f"changed {changed} months" in run.stdout
+    assert month_files(datos, CORE, 2026, 3) == ["day=all/part-0000.parquet"]

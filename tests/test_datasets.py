@@ -238,10 +238,15 @@ def fake_snapshot(datos, run_date, rows, generated="2026-11-20T00:00:00Z"):
     target = contract.history_path(datos, run_date)
     target.parent.mkdir(parents=True, exist_ok=True)
     values = ", ".join(f"({common.sql_literal(f)}, {n})" for f, n in rows)
+    # every contract column in order and type (history.read_snapshot refuses any other schema), then the two extras
+    given = {"framework": "framework", "commits_2025": "cast(n as bigint)"}
+    columns = ", ".join(
+        f"{given.get(c.name, f'cast(null as {common.DUCKDB_TYPES[c.type]})')} as {c.name}" for c in contract.columns
+    )
     con = common.duckdb_connect()
     con.execute(
-        f"copy (select framework, cast(n as bigint) as commits_2025, '{run_id}' as run_id, "
-        f"date '{run_date}' as snapshot_date from (values {values}) t(framework, n)) to '{target}' (format parquet)"
+        f"copy (select {columns}, '{run_id}' as run_id, date '{run_date}' as snapshot_date "
+        f"from (values {values}) t(framework, n)) to '{target}' (format parquet)"
     )
     record = {
         "run_id": run_id,

@@ -56,19 +56,22 @@ def test_an_unreadable_staged_input_in_a_run_writes_no_score_and_says_why(tmp_pa
 
 
 @pytest.mark.parametrize(
-    ("source", "content", "words"),
+    ("source", "page", "content", "words"),
     [
-        ("github", b"not gzip", "is unreadable (BadGzipFile): delete it to fetch it again"),
-        ("github", gzip.compress(b'{"message": "a foreign answer"}'), "is not a search response: delete it"),
-        ("stackoverflow", b"\x1f\x8b\x08 truncated", "delete it to fetch it again"),
-        ("stackoverflow", gzip.compress(b'{"items": []}'), "holds no `total`: delete it"),
+        ("github", "search_", b"not gzip", "is unreadable (BadGzipFile): delete it to fetch it again"),
+        ("github", "search_", gzip.compress(b'{"message": "a foreign answer"}'), "is not a search response: delete it"),
+        ("github", "commits_", gzip.compress(b'{"message": "a foreign answer"}'), "is not a list of objects: delete"),
+        ("github", "prs_", gzip.compress(b'{"items": []}'), "integer total_count: delete it to fetch it again"),
+        ("stackoverflow", "", b"\x1f\x8b\x08 truncated", "delete it to fetch it again"),
+        ("stackoverflow", "", gzip.compress(b'{"items": []}'), "holds no `total`: delete it"),
     ],
 )
-def test_a_malformed_cached_raw_page_says_how_to_drop_it(rest_run, capsys, source, content, words):
+def test_a_malformed_cached_raw_page_says_how_to_drop_it(rest_run, capsys, source, page, content, words):
     module = {"github": extract_github, "stackoverflow": extract_stackoverflow}[source]
     raw = rest_run / "raw" / source / "2026-11-23"
     shutil.copytree(common.ROOT / "datos" / "recorded" / source / "2026-11-23", raw)
-    victim = sorted(p for p in raw.iterdir() if p.name.endswith(".json.gz") and "filter" not in p.name)[0]
+    pages = [p for p in raw.iterdir() if p.name.startswith(page) and p.name.endswith(".json.gz")]
+    victim = sorted(p for p in pages if "filter" not in p.name)[0]
     victim.write_bytes(content)
     assert common.run_cli(module.main, ["--offline"]) == 2
     err = capsys.readouterr().err
