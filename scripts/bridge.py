@@ -1536,36 +1536,6 @@ def expects_previous(runs: list[dict], record: dict) -> bool:
     return any(r["run_id"] != record["run_id"] and r["run_date"] < record["run_date"] for r in runs)
 
 
-def dashboard_set(
-    csv_files: Mapping[str, bytes],
-    snapshots: Mapping[str, list[history.Snapshot]],
-    record: dict,
-    expect_previous: bool,
-    env: Mapping[str, str] | None = None,
-    con=None,
-) -> dict[str, bytes]:
-    """What the publish step puts in the dashboard folder for the run being committed: the CSVs, the public
-    run_manifest.json and (unless BRIDGE_EXPORT=0) the 13 compact bridge files, checked as a whole.
-
-    A folder that breaks the asset policy, an integrity minimum or a size budget is a PipelineError listing every
-    problem, so the publish step fails before it switches anything. With the export off the set is the CSVs and
-    the manifest only: the caller removes any older bridge files, and the dashboard falls back to the CSVs.
-    """
-    con = con or duckdb_connect()
-    files = dict(csv_files)
-    files["run_manifest.json"] = render(public_manifest(record, snapshots, con))
-    if not enabled(env):
-        return files
-    files.update(build(snapshots, record, "compact", con))
-    problems = check_integrity(files, expect_previous) + check_budgets(files)
-    if problems:
-        raise PipelineError(
-            f"publish: the dashboard folder for run {record.get('run_id')} fails its checks, nothing was published: "
-            + "; ".join(problems)
-        )
-    return files
-
-
 # --------------------------------------------------------------------------- CLI
 
 

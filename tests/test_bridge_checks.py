@@ -212,20 +212,6 @@ def test_two_spellings_of_one_tag_are_one_item(tmp_path):
     ]
 
 
-def test_dashboard_set_for_the_publish_step(realistic):
-    datos, records, files = realistic
-    csvs = {name: files[name] for name in bridge.CSV_FILES}
-    snaps = bridge.committed_snapshots(datos)
-    full_set = bridge.dashboard_set(csvs, snaps, records[-1], expect_previous=True, env={})
-    assert sorted(full_set) == sorted(bridge.ALLOWLIST)
-    assert full_set["trend_score_history.json"] == files["trend_score_history.json"]
-    off = bridge.dashboard_set(csvs, snaps, records[-1], expect_previous=True, env={"BRIDGE_EXPORT": "0"})
-    assert sorted(off) == sorted((*bridge.CSV_FILES, "run_manifest.json"))
-    incomplete = {k: v for k, v in csvs.items() if k != "trend_score.csv"}
-    with pytest.raises(PipelineError, match=r"nothing was published: trend_score\.csv is missing"):
-        bridge.dashboard_set(incomplete, snaps, records[-1], expect_previous=True, env={})
-
-
 def test_a_snapshot_without_the_contract_columns_is_a_clear_error(tmp_path):
     import history
 
