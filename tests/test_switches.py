@@ -228,7 +228,7 @@ def project(tmp_path_factory) -> Path:
     shutil.copytree(
         ROOT,
         copy,
-        ignore=shutil.ignore_patterns(".git", ".venv", "demo", "raw", "staging", "work", "*cache*", "__pycache__"),
+        ignore=shutil.ignore_patterns(".git", ".venv", "demo", "raw", "staging", "work", ".*_cache", "__pycache__"),
     )
     (copy / ".venv").symlink_to(ROOT / ".venv")
     return copy
