@@ -20,9 +20,10 @@ _digit := 0 1 2 3 4 5 6 7 8 9
 comma := ,
 # $(call _drop,text,chars): text without any of the (space-separated) chars
 _drop = $(if $(2),$(call _drop,$(subst $(firstword $(2)),,$(1)),$(wordlist 2,$(words $(2)),$(2))),$(1))
-# $(call _allow,NAME,chars,what): stop unless NAME's raw text is one word made only of chars
+# $(call _allow,NAME,chars,what[,message]): stop unless NAME's raw text is one word made only of chars
+# (the error says `NAME has a character that is not allowed (what)`, or the message when one is given)
 _allow = $(if $(or $(call _drop,$(subst $$,@,$(value $(1))),$(2)),$(filter-out 0 1,$(words $(value $(1))))),\
-  $(error $(1) has a character that is not allowed ($(3)): fix or unset the setting))\
+  $(error $(or $(4),$(1) has a character that is not allowed ($(3)): fix or unset the setting)))\
   $(if $(word 1025,$(call _spread,$(value $(1)),$(2))),$(error $(1) is longer than 1024 characters: give a shorter value))
 # $(call _spread,text,chars): every char of text followed by a space ($(words) is then its length)
 _spread = $(if $(2),$(call _spread,$(subst $(firstword $(2)),$(firstword $(2)) ,$(1)),$(wordlist 2,$(words $(2)),$(2))),$(1))
@@ -59,7 +60,10 @@ $(call _one_of,LEGACY_V1_COPIES,1 0 true false yes no on off)
 $(call _one_of,EXTRACT,1 0)
 $(call _one_of,OFFLINE,1)
 $(call _one_of,DRY_RUN,1 0)
-$(call _allow,PORT,$(_digit),a port number)
+# PORT (make serve): digits, and not empty once given; the server checks the range
+override _port_fix := PORT must be a number from 1024 to 65535, e.g. make serve PORT=8080
+$(call _allow,PORT,$(_digit),a port number,$(_port_fix))
+$(if $(filter undefined,$(origin PORT)),,$(if $(strip $(value PORT)),,$(error $(_port_fix))))
 $(call _allow,BASE,$(_lower) $(_upper) $(_digit) . _ - / ~ ^,a git ref)
 $(call _allow,PYTHON,$(_pathchars),a python executable)
 $(foreach v,DATOS PUBLISH_DIR DEMO_DIR OUT INPUT_DIR OUTPUT GATE_REPORT,$(call _path_ok,$(v)))
@@ -167,6 +171,7 @@ help: ## list the verbs (plain `make` does this)
 	@awk '/^#: / {sub(/^#: /, "  "); print}' $(MAKEFILE_LIST)
 
 demo: $(VENV_STAMP) $(DEMO_DIR)/weeks/$(DEMO_DATE).done ## the weekly pipeline on the bundled recorded weeks (no secrets, no network), then a summary
+	$(call demo_run,$(DEMO_DATE))
 	$(PY) scripts/summary.py --datos $(DEMO_DIR)/datos --site $(DEMO_DIR)/site
 
 weekly: preflight ## the live weekly run: preflight -> extract x3 -> aggregate -> publish
@@ -341,14 +346,7 @@ DASHBOARD_BUILD := build/dashboard
 DASHBOARD_SRC := $(addprefix frontend/,index.html app.js data.js style.css config.json)
 NODE_STAMP := frontend/node_modules/.package-lock.json
 CHART_JS := frontend/node_modules/chart.js/dist/chart.umd.min.js
-ifneq ($(filter serve,$(MAKECMDGOALS)),)
-# PORT reaches the server through the environment only; here it must be digits (the server checks the range).
-_port_rest := $(PORT)
-$(foreach d,0 1 2 3 4 5 6 7 8 9,$(eval _port_rest := $(subst $(d),,$(_port_rest))))
-ifneq ($(_port_rest)$(if $(PORT),,empty),)
-$(error PORT must be a number from 1024 to 65535, e.g. make serve PORT=8080)
-endif
-endif
+# PORT is validated with the other settings at the top (digits); it reaches the server through the environment only.
 
 dashboard: $(DASHBOARD_BUILD)/.built ## build the web dashboard into build/dashboard/ (npm ci for the chart library)
 
@@ -403,10 +401,15 @@ $(WORK)/quality.json: $(WORK)/interseccion_github_reddit.csv
 # on the settings files (the weeks share one data folder, so each week's run rewrites them).
 DEMO_CODE := $(wildcard scripts/*.py sql/*.sql contracts/*.json contracts/*.csv contracts/datasets/*.json)
 
+# The last week is also brought up to date on every `make demo` (the `demo` recipe), by its own settings files: a
+# changed switch (TREND_ENGINE, QUALITY_GATE, ...) reruns just the steps it affects in that week, and nothing
+# when no setting changed; the earlier weeks stay as they were recorded.
+demo_run = $(MAKE) $(DEMO_DIR)/site/run_manifest.json DATOS=$(DEMO_DIR)/datos PUBLISH_DIR=$(DEMO_DIR)/site \
+  RUN_DATE=$(1) RUN_ID= OFFLINE=1 AS_OF=$(or $(DEMO_AS_OF),$(1)T06:00:00Z)
+
 define demo_week
 $(DEMO_DIR)/weeks/$(1).done: $(wildcard $(RECORDED)/*/$(1)/*) $(DEMO_CODE) $(2) | $(VENV_STAMP)
-	$$(MAKE) $(DEMO_DIR)/site/run_manifest.json DATOS=$(DEMO_DIR)/datos PUBLISH_DIR=$(DEMO_DIR)/site \
-	  RUN_DATE=$(1) RUN_ID= OFFLINE=1 AS_OF=$(or $(DEMO_AS_OF),$(1)T06:00:00Z)
+	$$(call demo_run,$(1))
 	mkdir -p $$(@D)
 	touch $$@.tmp
 	mv $$@.tmp $$@

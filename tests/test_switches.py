@@ -104,6 +104,7 @@ def test_a_bad_trend_engine_is_refused_naming_the_choices(tmp_path):
 
 
 def test_trend_engine_v1_names_input_it_cannot_score(tmp_path):
+    """Outside a run, a clear error naming the switch; in a run, no score and the quality gate's report."""
     datos = tmp_path / "datos"
     stage(datos)
     folder = datos / "staging/stackoverflow"
@@ -111,9 +112,24 @@ def test_trend_engine_v1_names_input_it_cannot_score(tmp_path):
     files = [p.name for p in folder.glob("*.csv")]
     write_source_status(folder, source="stackoverflow", status="ok", run_date=RUN_DATE, files=files)
     decide(datos)
-    run = score(datos, TREND_ENGINE="v1")
-    assert run.returncode == 2 and "Traceback" not in run.stderr
-    assert "TREND_ENGINE=v1" in run.stderr and "many" in run.stderr
+    outside = ["--staging", str(datos / "staging"), "--output", str(tmp_path / "t.csv")]  # no --degradation
+    alone = run_script("trend_engine.py", datos, *outside, TREND_ENGINE="v1")
+    assert alone.returncode == 2 and "Traceback" not in alone.stderr
+    assert "TREND_ENGINE=v1" in alone.stderr and "many" in alone.stderr
+    assert not (tmp_path / "t.csv").exists()
+
+    run = score(datos, TREND_ENGINE="v1")  # in a run (--degradation): no score, the gate reports the fault
+    assert run.returncode == 0 and "Traceback" not in run.stderr
+    assert "TREND_ENGINE=v1" in run.stderr and "many" in run.stderr and "see the quality gate" in run.stderr
+    assert not (datos / "work/trend_score.csv").exists() and not (datos / "work/trend_engine.json").exists()
+    commit = run_script("aggregate.py", datos, run_id=RUN_A, TREND_ENGINE="v1")
+    assert commit.returncode == 1 and "did NOT publish" in commit.stdout
+    assert json.loads((datos / f"metadata/runs/{RUN_A}.json").read_text())["published"] is False
+    report = json.loads((datos / f"metadata/quality/{RUN_A}.json").read_text())
+    found = [
+        c for c in report["checks"] if (c["dataset"], c["rule"], c["passed"]) == ("so_volumen", "types_valid", False)
+    ]
+    assert [case["value"] for c in found for case in c["failure_cases"]] == ["many"]
 
 
 def test_the_run_record_says_which_engine_scored(tmp_path):
@@ -212,7 +228,7 @@ def project(tmp_path_factory) -> Path:
     shutil.copytree(
         ROOT,
         copy,
-        ignore=shutil.ignore_patterns(".git", ".venv", "demo", "raw", "staging", "work", "*cache*", "__pycache__"),
+        ignore=shutil.ignore_patterns(".git", ".venv", "demo", "raw", "staging", "work", ".*_cache", "__pycache__"),
     )
     (copy / ".venv").symlink_to(ROOT / ".venv")
     return copy
