@@ -275,6 +275,10 @@ def run_files(datos: Path, run_id: str) -> dict[str, str | None]:
                 files[contracts[entry["dataset_logical_name"]].v1_file] = entry["sha256"]
         if entry.get("history_path"):
             files[entry["history_path"]] = entry.get("history_sha256")
+    for entry in record.get("carried_forward", []):  # kept from an earlier run: part of this run's latest set
+        files[entry["latest_path"]] = entry["sha256"]
+    for name, sha in record.get("dashboard_files", {}).items():  # the run's bridge JSON files
+        files[f"latest/{name}"] = sha
     return files
 
 

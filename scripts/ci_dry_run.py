@@ -40,6 +40,10 @@ from ci_env import PUBLISHABLE
 from common import ROOT, SECRET_NAMES, SOURCES, PipelineError, run_cli, write_source_status
 
 DEMO_DATE = "2026-11-23"  # the bundled recorded responses' run date (as `make demo`)
+# the recorded weeks before: what the repository holds when the workflow starts (two, so every dataset already has
+# a previous snapshot, as in any week after the second)
+PREVIOUS_DATES = ("2026-11-09", "2026-11-16")
+PUBLISHED = ("latest", "history", "metadata")  # the data the publish job commits, so the next run checks it out
 AS_OF = f"{DEMO_DATE}T06:00:00Z"
 PY = str(ROOT / ".venv" / "bin" / "python")
 SCRIPTS = ROOT / "scripts"
@@ -134,6 +138,30 @@ def source_jobs(root: Path) -> tuple[dict[str, Job], Path]:
         job.script("ci_env.py", "finish")
         jobs[job.name] = job
     return jobs, store
+
+
+def previous_week(root: Path) -> Path:
+    """The published data folder as the last scheduled runs left it in git: the recorded weeks before, played once
+    through the real pipeline. Every job starts from a checkout holding it (carried files, previous snapshots)."""
+    job = Job(root, "previous_weeks", 1)
+    for day in PREVIOUS_DATES:
+        site = job.dir / "site"
+        run = job.make("publish", f"RUN_DATE={day}", "OFFLINE=1", f"PUBLISH_DIR={site}", AS_OF=f"{day}T06:00:00Z")
+        if run.returncode != 0:
+            raise PipelineError(f"ci-dry-run: the week {day} failed offline (see {job.log}): {run.stderr[-400:]}")
+    return job.datos
+
+
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())} if folder.is_dir() else {}
+
+
+def checkout_data(previous: Path, datos: Path) -> None:
+    """A job's data folder as its checkout of the repository has it: the committed published data, no work files."""
+    for name in PUBLISHED:
+        shutil.copytree(previous / name, datos / name)
+    for csv_copy in previous.glob("*.csv"):  # the V1 compatibility copies
+        shutil.copyfile(csv_copy, datos / csv_copy.name)
 
 
 # --------------------------------------------------------------------------- scenarios: how the artifacts are changed
@@ -286,7 +314,9 @@ SCENARIOS = [
 # --------------------------------------------------------------------------- aggregate + publish, one workflow run
 
 
-def play(scenario: Scenario, number: int, sources: dict[str, Job], base_store: Path, root: Path) -> tuple[bool, str]:
+def play(
+    scenario: Scenario, number: int, sources: dict[str, Job], base_store: Path, root: Path, previous: Path
+) -> tuple[bool, str]:
     """Play the aggregate and publish jobs of one workflow run; (as expected?, what happened)."""
     run_root = root / scenario.name
     store = run_root / "artifacts"
@@ -297,6 +327,7 @@ def play(scenario: Scenario, number: int, sources: dict[str, Job], base_store: P
     said: list[str] = []
 
     agg = Job(run_root, "job_aggregate", number)
+    checkout_data(previous, agg.datos)
     dates = " ".join(job.outputs["run_date"] for job in sources.values())
     agg.script("ci_env.py", "start", JOB_RUN_DATES=dates)
     run_id = agg.outputs["run_id"]
@@ -343,8 +374,8 @@ def play(scenario: Scenario, number: int, sources: dict[str, Job], base_store: P
         published = json.loads(record.read_text())["published"] if record.is_file() else None
         if gate != "fail" or aggregate.returncode == 0 or published is not False:
             surprises.append(f"the gate should fail: status {gate}, make exit {aggregate.returncode}")
-        if (agg.datos / "latest").exists():
-            surprises.append("a failed run wrote latest/")
+        if _tree(agg.datos / "latest") != _tree(previous / "latest"):
+            surprises.append("a failed run changed latest/")
         if gate in PUBLISHABLE:
             surprises.append("publish would run")
         else:
@@ -361,13 +392,14 @@ def play(scenario: Scenario, number: int, sources: dict[str, Job], base_store: P
     if "### Runtime:" not in (agg.dir / "summary.md").read_text(encoding="utf-8"):
         surprises.append("the aggregate job summary has no runtime budget")
 
-    ok, line = publish_job(run_root, number, agg, store, run_id)
+    ok, line = publish_job(run_root, number, agg, store, run_id, previous)
     said.append(line)
     return ok and not surprises, "; ".join(said + surprises)
 
 
-def seeded_checkout(run_root: Path) -> Path:
-    """A clone of a fresh 'origin' holding the project's .gitignore: where the publish job commits and pushes."""
+def seeded_checkout(run_root: Path, previous: Path) -> Path:
+    """A clone of a fresh 'origin' holding the project's .gitignore and the previous week's published data: where
+    the publish job commits and pushes."""
     origin = run_root / "origin.git"
     seed = run_root / "seed"
     env = {**os.environ, "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
@@ -378,7 +410,8 @@ def seeded_checkout(run_root: Path) -> Path:
     git("init", "--quiet", "--bare", "--initial-branch=main", str(origin))
     git("init", "--quiet", "--initial-branch=main", str(seed))
     shutil.copyfile(ROOT / ".gitignore", seed / ".gitignore")
-    git("add", ".gitignore", cwd=seed)
+    checkout_data(previous, seed / "datos")
+    git("add", ".gitignore", "datos", cwd=seed)
     git("-c", "user.name=dry run", "-c", "user.email=dry-run@localhost", "commit", "--quiet", "-m", "seed", cwd=seed)
     git("push", "--quiet", str(origin), "main", cwd=seed)
     checkout = run_root / "job_publish" / "checkout"
@@ -386,8 +419,8 @@ def seeded_checkout(run_root: Path) -> Path:
     return checkout
 
 
-def publish_job(run_root: Path, number: int, agg: Job, store: Path, run_id: str) -> tuple[bool, str]:
-    checkout = seeded_checkout(run_root)
+def publish_job(run_root: Path, number: int, agg: Job, store: Path, run_id: str, previous: Path) -> tuple[bool, str]:
+    checkout = seeded_checkout(run_root, previous)
     pub = Job(run_root, "job_publish/job", number, {"DATOS": str(checkout / "datos")})
     pub.script("ci_env.py", "start", JOB_RUN_DATES=agg.outputs["run_date"])
     site = checkout / "frontend" / "assets" / "data"
@@ -398,9 +431,12 @@ def publish_job(run_root: Path, number: int, agg: Job, store: Path, run_id: str)
     published = pub.make("publish", "AGGREGATE=0", f"PUBLISH_DIR={site}", f"RUN_DATE={env['RUN_DATE']}", **env)
     if published.returncode != 0:
         return False, f"make publish AGGREGATE=0 failed (see {pub.log})"
-    manifest = json.loads((site / "run_manifest.json").read_text(encoding="utf-8"))
-    if manifest["run_id"] != run_id:
-        return False, f"the dashboard shows run {manifest['run_id']}, not {run_id}"
+    manifest = json.loads((site / "run_manifest.json").read_text(encoding="utf-8"))  # the public form
+    record = json.loads((checkout / "datos" / "metadata" / "runs" / f"{run_id}.json").read_text(encoding="utf-8"))
+    if manifest["generated_at_utc"] != record["generated_at_utc"]:
+        return False, f"the dashboard's manifest is of a run generated {manifest['generated_at_utc']}, not run {run_id}"
+    if len(list(site.iterdir())) != 24:
+        return False, f"the dashboard folder holds {len(list(site.iterdir()))} files, not the contract's 24"
     needs = json.dumps({"job_aggregate": {"result": "success", "outputs": agg.outputs}})
     pub.script("ci_runtime.py", "finish", "--job", "job_publish", CI_NEEDS=needs,
                JOB_STARTED_AT=pub.outputs["started_at"], JOB_RESULT="success", **env)  # fmt: skip
@@ -436,6 +472,7 @@ def main(argv: list[str] | None = None) -> int:
         root = Path(root_ctx.name)
     try:
         started = time.monotonic()
+        previous = previous_week(root)
         sources, store = source_jobs(root)
         print(
             f"ci-dry-run: 3 source jobs played offline ({DEMO_DATE}), artifacts: {', '.join(sorted(p.name for p in store.iterdir()))}"
@@ -444,7 +481,7 @@ def main(argv: list[str] | None = None) -> int:
         for number, scenario in enumerate(SCENARIOS, start=2):
             if args.only and scenario.name not in args.only:
                 continue
-            ok, line = play(scenario, number, sources, store, root)
+            ok, line = play(scenario, number, sources, store, root, previous)
             failures += not ok
             print(f"{'ok  ' if ok else 'FAIL'}  {scenario.name:<15} {line}", flush=True)
         print(
