@@ -48,6 +48,20 @@ SMALL = {
         ],
     },
 }
+SMALL_GITHUB = {  # the GitHub job's two small activity files, beside the million repositories
+    "github_commits_frameworks.csv": [
+        ["framework", "repo", "commits_2025", "active_contributors", "merged_prs", "closed_issues", "releases_count",
+         "commits_prev", "delta_commits", "growth_pct", "trend_direction", "ranking"],
+        ["Next.js", "vercel/next.js", 716, 65, 1099, 833, 48, 703, 13, 1.85, "creciendo", 1],
+        ["Angular", "angular/angular", 473, 43, 738, 590, 35, 476, -3, -0.63, "cayendo", 2],
+    ],
+    "github_correlacion.csv": [
+        ["repo_name", "stars", "contributors", "language", "engagement_ratio", "contributors_per_1k_stars",
+         "expected_contributors", "contributors_delta_vs_trend", "outlier_score", "trend_bucket", "snapshot_date_utc"],
+        ["acme/rocket", 50000, 400, "Rust", 0.008, 8.0, 377.692, 22.308, 0.339683, "near_trend", RUN_DATE],
+        ["acme/nova", 10000, 140, "Go", 0.014, 14.0, 73.077, 66.923, 1.019049, "above_trend", RUN_DATE],
+    ],
+}  # fmt: skip
 LANGUAGES = ["Python", "JavaScript", "TypeScript", "Rust", "Go", "Java", "C#", "C++", "PHP", "Ruby", "Kotlin", "Swift"]
 
 FLOOR = """
@@ -86,8 +100,14 @@ def stage(datos: Path, repos: int) -> None:
         ["lenguaje", "repos_count", "porcentaje"],
         [[lang, n, round(100 * n / repos, 2)] for lang, n in sorted(counts)],
     )
+    for name, rows in SMALL_GITHUB.items():
+        write_csv(github / name, rows[0], rows[1:])
     write_source_status(
-        github, source="github", status="ok", run_date=_date(), files=["github_repos_2025.csv", "github_lenguajes.csv"]
+        github,
+        source="github",
+        status="ok",
+        run_date=_date(),
+        files=["github_repos_2025.csv", "github_lenguajes.csv", *SMALL_GITHUB],
     )
     for source, files in SMALL.items():
         folder = datos / "staging" / source
@@ -136,14 +156,15 @@ def main(argv: list[str] | None = None) -> int:
         }
         stage(datos, args.repos)
         py, scripts = sys.executable, ROOT / "scripts"
-        for step in (["degradation.py"], ["trend_engine.py", "--staging", str(datos / "staging")]):
-            extra = [
-                "--output",
-                str(datos / "work" / ("degradation.json" if step[0] == "degradation.py" else "trend_score.csv")),
-            ]
-            if step[0] == "trend_engine.py":
-                extra += ["--degradation", str(datos / "work" / "degradation.json")]
-            subprocess.run([py, str(scripts / step[0]), *step[1:], *extra], env=env, check=True, capture_output=True)
+        work = datos / "work"
+        steps = (  # what Make runs before the aggregate step
+            ["degradation.py", "--output", str(work / "degradation.json")],
+            ["trend_engine.py", "--staging", str(datos / "staging"), "--degradation", str(work / "degradation.json"),
+             "--output", str(work / "trend_score.csv")],
+            ["intersection.py", "--output", str(work / "interseccion_github_reddit.csv")],
+        )  # fmt: skip
+        for step in steps:
+            subprocess.run([py, str(scripts / step[0]), *step[1:]], env=env, check=True, capture_output=True)
         floors, commits = [], []
         quality = measure([py, str(scripts / "aggregate.py"), "quality"], env)
         for i in range(args.repeat):  # interleaved, so a change of machine load hits both alike
