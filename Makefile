@@ -50,7 +50,7 @@ endif
 $(call _allow,RUN_DATE,$(_digit) -,YYYY-MM-DD)
 $(if $(filter 3,$(words $(subst -, ,$(value RUN_DATE)))),,$(error RUN_DATE=$(value RUN_DATE) is not a date: use YYYY-MM-DD))
 # a run id is refused unless canonical (lower-case 8-4-4-4-12): {uuid}, urn:uuid: or upper case could name an
-# existing run's record a second way; scripts/common.py parse_run_id says the canonical spelling
+# existing run's record a second way; scripts/lib/settings.py parse_run_id says the canonical spelling
 $(call _allow,RUN_ID,$(_digit) a b c d e f -,a lower-case uuid 8-4-4-4-12; leave it unset for a new one)
 $(call _allow,AS_OF,$(_digit) T Z : . + -,an ISO date-time such as 2026-11-23T06:00:00Z)
 $(call _allow,DEMO_AS_OF,$(_digit) T Z : . + -,an ISO date-time such as 2026-11-23T06:00:00Z)
@@ -81,9 +81,13 @@ PYTHON ?= python3
 override VENV := .venv
 override PY := $(VENV)/bin/python
 override VENV_STAMP := $(VENV)/.installed
+# every script imports the shared modules in scripts/lib/ (and dev tools the steps) from scripts/
+override LIB := $(wildcard scripts/lib/*.py)
+override PYTHONPATH := $(CURDIR)/scripts
+export PYTHONPATH
 BASE ?= HEAD
 
-# Run settings, exported to every script (scripts/common.py settings()).
+# Run settings, exported to every script (scripts/lib/settings.py).
 DATOS ?= datos
 HISTORY_WRITES ?= 1
 LEGACY_V1_COPIES ?= 1
@@ -225,14 +229,14 @@ equivalence: $(VENV_STAMP) ## V1 oracle vs V2 engine on the baseline cases (or I
 	$(PY) scripts/equivalence.py $(if $(INPUT_DIR),--input-dir "$(INPUT_DIR)")
 
 bench: $(VENV_STAMP) ## benchmarks (not tests): trend engine, aggregate vs one DuckDB pass, demo, bridge, compaction
-	$(PY) scripts/bench_trend.py
-	$(PY) scripts/bench_aggregate.py
-	$(PY) scripts/bench_pipeline.py
-	$(PY) scripts/bench_bridge.py
-	$(PY) scripts/bench_compact.py
+	$(PY) scripts/dev/bench_trend.py
+	$(PY) scripts/dev/bench_aggregate.py
+	$(PY) scripts/dev/bench_pipeline.py
+	$(PY) scripts/dev/bench_bridge.py
+	$(PY) scripts/dev/bench_compact.py
 
 contract-check: $(VENV_STAMP) ## fail when a contract's version bump is smaller than its change (BASE=<git ref>)
-	$(PY) scripts/contract_check.py --base $(BASE)
+	$(PY) scripts/dev/contract_check.py --base $(BASE)
 
 lock: $(VENV_STAMP) ## rebuild requirements.lock (with hashes) from requirements.in
 	$(VENV)/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --no-header \
@@ -242,8 +246,8 @@ lock: $(VENV_STAMP) ## rebuild requirements.lock (with hashes) from requirements
 docs: docs/data_contract.md ## regenerate docs/data_contract.md from contracts/
 
 recorded: $(VENV_STAMP) ## regenerate the bundled synthetic responses of the six recorded weeks in datos/recorded/ (deterministic)
-	$(PY) scripts/gen_recorded_rest.py
-	$(PY) scripts/gen_recorded_reddit.py
+	$(PY) scripts/dev/gen_recorded_rest.py
+	$(PY) scripts/dev/gen_recorded_reddit.py
 
 # ---------------------------------------------------------------- environment
 # The virtual environment is a file target: any verb that needs Python builds or refreshes it.
@@ -255,8 +259,8 @@ $(VENV_STAMP): requirements.lock
 	touch $@
 
 # ---------------------------------------------------------------- docs
-docs/data_contract.md: scripts/contract_doc.py scripts/common.py $(wildcard contracts/*.json contracts/datasets/*.json) | $(VENV_STAMP)
-	$(PY) scripts/contract_doc.py > $@.tmp
+docs/data_contract.md: scripts/dev/contract_doc.py $(LIB) $(wildcard contracts/*.json contracts/datasets/*.json) | $(VENV_STAMP)
+	$(PY) scripts/dev/contract_doc.py > $@.tmp
 	mv $@.tmp $@
 
 # ---------------------------------------------------------------- extract: raw -> staging, one job per source
@@ -267,7 +271,7 @@ $(RAW)/$(1)/$(RUN_DATE)/.seeded: $(wildcard $(RECORDED)/$(1)/$(RUN_DATE)/*)
 	cp -p $(RECORDED)/$(1)/$(RUN_DATE)/* $$(@D)/
 	touch $$@
 
-$(call status,$(1)): scripts/extract_$(1).py scripts/common.py $(2) $(SETTINGS)/RUN_DATE \
+$(call status,$(1)): scripts/extract_$(1).py $(LIB) $(2) $(SETTINGS)/RUN_DATE \
   $(if $(OFFLINE),$(if $(wildcard $(RECORDED)/$(1)/$(RUN_DATE)),$(RAW)/$(1)/$(RUN_DATE)/.seeded)) | $(VENV_STAMP)
 	$(PY) scripts/extract_$(1).py $(if $(OFFLINE),--offline)
 endef
@@ -281,14 +285,14 @@ endif
 # The decision reads every source's status and checksums. A missing source is a degradation case, not a make
 # error; the source folders are prerequisites too, so a deleted staged file also rebuilds it.
 $(WORK)/degradation.json: $(STAGED_STATUS) $(STAGED_CSVS) $(wildcard $(STAGING) $(addprefix $(STAGING)/,$(SOURCES))) \
-  scripts/degradation.py scripts/policy.py scripts/trend_engine.py scripts/common.py $(SETTINGS)/RUN_DATE \
+  scripts/degradation.py scripts/policy.py scripts/trend_engine.py $(LIB) $(SETTINGS)/RUN_DATE \
   $(SETTINGS)/TREND_WEIGHTS \
   | $(VENV_STAMP)
 	$(PY) scripts/degradation.py --staging $(STAGING) --output $@
 
 # With a fail decision the engine writes no score (and removes an older one); the aggregate step records the failure.
 $(WORK)/trend_score.csv: $(WORK)/degradation.json sql/trend_score.sql scripts/trend_engine.py scripts/policy.py \
-  scripts/common.py \
+  $(LIB) \
   contracts/tech_names.csv contracts/datasets/trend_score.json $(wildcard $(TREND_INPUTS)) | $(VENV_STAMP)
 	$(PY) scripts/trend_engine.py --staging $(STAGING) --degradation $< --output $@
 
@@ -299,11 +303,11 @@ ifneq ($(AGGREGATE),0)
 # step refuses a report that judged other files, stages the whole run in $(WORK)/<run_id>/, validates it there
 # and commits it under the data lock with one commit point (metadata/runs/<run_id>.json).
 $(WORK)/quality.json: $(WORK)/trend_score.csv $(WORK)/degradation.json $(STAGED_CSVS) scripts/aggregate.py \
-  scripts/quality_gate.py scripts/staged.py scripts/history.py scripts/common.py $(wildcard contracts/datasets/*.json) \
+  scripts/quality_gate.py scripts/staged.py scripts/history.py $(LIB) $(wildcard contracts/datasets/*.json) \
   $(SETTINGS)/RUN_DATE $(SETTINGS)/AS_OF | $(VENV_STAMP)
 	$(PY) scripts/aggregate.py quality --output $@
 
-$(MANIFEST): $(WORK)/quality.json scripts/aggregate.py scripts/commit.py scripts/history.py scripts/common.py \
+$(MANIFEST): $(WORK)/quality.json scripts/aggregate.py scripts/commit.py scripts/history.py $(LIB) \
   sql/history_snapshot.sql scripts/ci_runtime.py scripts/bridge.py $(wildcard sql/bridge_*.sql) \
   $(wildcard contracts/datasets/*.json) $(SETTINGS)/HISTORY_WRITES $(SETTINGS)/LEGACY_V1_COPIES \
   $(SETTINGS)/BRIDGE_EXPORT | $(VENV_STAMP)
@@ -311,7 +315,7 @@ $(MANIFEST): $(WORK)/quality.json scripts/aggregate.py scripts/commit.py scripts
 endif
 
 # ---------------------------------------------------------------- publish: the dashboard's data
-$(PUBLISH_DIR)/run_manifest.json: $(MANIFEST) scripts/publish.py scripts/commit.py scripts/history.py scripts/common.py
+$(PUBLISH_DIR)/run_manifest.json: $(MANIFEST) scripts/publish.py scripts/commit.py scripts/history.py $(LIB)
 	$(PY) scripts/publish.py --out $(PUBLISH_DIR)
 
 # ---------------------------------------------------------------- rollback switches and the cutover verdict
@@ -385,12 +389,12 @@ bridge: $(VENV_STAMP) ## the 13 bridge JSON files + public run_manifest.json of 
 .PHONY: ci-dry-run
 
 ci-dry-run: $(VENV_STAMP) ## the workflow's five jobs played locally: zip artifacts, fault scenarios, one line each
-	$(PY) scripts/ci_dry_run.py
+	$(PY) scripts/dev/ci_dry_run.py
 
 # ---------------------------------------------------------------- datasets: the GitHub vs Reddit intersection
 # Built from the two sources' staged files by SQL, like the trend score; header only when either is unavailable.
 $(WORK)/interseccion_github_reddit.csv: $(WORK)/degradation.json sql/interseccion_github_reddit.sql \
-  scripts/intersection.py scripts/common.py contracts/datasets/interseccion.json \
+  scripts/intersection.py $(LIB) contracts/datasets/interseccion.json \
   $(wildcard $(STAGING)/github/*.csv $(STAGING)/reddit/*.csv) | $(VENV_STAMP)
 	$(PY) scripts/intersection.py --output $@
 
@@ -399,7 +403,7 @@ $(WORK)/quality.json: $(WORK)/interseccion_github_reddit.csv
 # ---------------------------------------------------------------- demo: the recorded weeks, in order
 # One stamp per week: it depends on that week's recorded responses, the pipeline's code and the week before, never
 # on the settings files (the weeks share one data folder, so each week's run rewrites them).
-DEMO_CODE := $(wildcard scripts/*.py sql/*.sql contracts/*.json contracts/*.csv contracts/datasets/*.json)
+DEMO_CODE := $(wildcard scripts/*.py scripts/lib/*.py sql/*.sql contracts/*.json contracts/*.csv contracts/datasets/*.json)
 
 # The last week is also brought up to date on every `make demo` (the `demo` recipe), by its own settings files: a
 # changed switch (TREND_ENGINE, QUALITY_GATE, ...) reruns just the steps it affects in that week, and nothing

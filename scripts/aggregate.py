@@ -32,32 +32,15 @@ import history
 import quality_gate
 import staged
 import trend_engine
-from common import (
-    SOURCES,
-    Contract,
-    PipelineError,
-    Settings,
-    check_source,
-    copy_csv,
-    crash_point,
-    data_lock,
-    duckdb_connect,
-    dumps_json,
-    get_logger,
-    git_identity,
-    iso_utc,
-    load_contracts,
-    manifest_errors,
-    read_json,
-    read_typed_csv,
-    run_cli,
-    run_sql_file,
-    settings,
-    sha256_file,
-    sql_literal,
-    utc_now,
-    write_json,
-)
+from lib import SOURCES, PipelineError
+from lib.cli import git_identity, run_cli
+from lib.contracts import Contract, load_contracts, manifest_errors
+from lib.duck import copy_csv, duckdb_connect, run_sql_file, sql_literal
+from lib.files import crash_point, data_lock, dumps_json, read_json, sha256_file, write_json
+from lib.log import get_logger
+from lib.settings import Settings, iso_utc, settings, utc_now
+from lib.status import check_source
+from staged import read_typed_csv
 
 log = get_logger("aggregate")
 
@@ -134,7 +117,7 @@ def quality_report(cfg: Settings, staging: Path, trend_score: Path, degradation_
         and (contracts[name].source == "aggregate" or contracts[name].source in available)
     }
     # parsed once with the contract's types: the gate judges these tables, and the commit step re-reads the same
-    # bytes (their SHA-256 is in the report) through the same parser (common.read_typed_csv -> staged.load)
+    # bytes (their SHA-256 is in the report) through the same parser (staged.read_typed_csv -> staged.load)
     parsed = staged.load_all(contracts, checked)
     report = quality_gate.evaluate(
         parsed,
@@ -235,7 +218,7 @@ def stage_run(cfg: Settings, report: dict, work: Path, history_on: bool, timings
             "quality_status": report["datasets"].get(name, "fail"),
             "latest_path": contract.raw["latest_path"],
             "sha256": sha256_file(latest),
-            "csv_writer": writer,  # duckdb, or python where DuckDB would quote differently (common.copy_csv)
+            "csv_writer": writer,  # duckdb, or python where DuckDB would quote differently (lib.duck.copy_csv)
             "history_path": None,
         }
         if history_on:

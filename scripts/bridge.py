@@ -28,19 +28,13 @@ import duckdb
 
 import history
 import quality_gate
-from common import (
-    SOURCES,
-    PipelineError,
-    data_lock,
-    duckdb_connect,
-    get_logger,
-    load_contracts,
-    run_cli,
-    run_sql_file,
-    schema_errors,
-    settings,
-    switch_dir,
-)
+from lib import SOURCES, PipelineError
+from lib.cli import run_cli
+from lib.contracts import load_contracts, schema_errors
+from lib.duck import duckdb_connect, run_sql_file
+from lib.files import data_lock, switch_dir
+from lib.log import get_logger
+from lib.settings import settings
 
 log = get_logger("bridge")
 

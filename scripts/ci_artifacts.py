@@ -28,17 +28,12 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from common import (
-    SOURCES,
-    PipelineError,
-    check_source,
-    data_lock,
-    load_contracts,
-    read_json,
-    run_cli,
-    settings,
-    sha256_file,
-)
+from lib import SOURCES, PipelineError
+from lib.cli import run_cli
+from lib.contracts import load_contracts
+from lib.files import data_lock, read_json, sha256_file
+from lib.settings import settings
+from lib.status import check_source
 
 MB = 1_000_000
 WARN_BYTES = 75 * MB

@@ -14,7 +14,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from common import PipelineError, run_cli
+from lib import PipelineError
+from lib.cli import run_cli
 
 BOT_NAME = "trend-platform bot"
 BOT_EMAIL = "trend-platform-bot@users.noreply.github.com"

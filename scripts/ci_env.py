@@ -25,7 +25,10 @@ import uuid
 from collections.abc import Mapping
 from pathlib import Path
 
-from common import SECRET_NAMES, PipelineError, iso_utc, parse_run_date, read_json, run_cli, settings
+from lib import SECRET_NAMES, PipelineError
+from lib.cli import run_cli
+from lib.files import read_json
+from lib.settings import iso_utc, parse_run_date, settings
 
 GATE_STATUSES = ("pass", "pass_with_warnings", "fail")
 PUBLISHABLE = ("pass", "pass_with_warnings")  # job_publish runs only for these (its `if:` says the same)

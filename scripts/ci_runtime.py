@@ -25,7 +25,10 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
-from common import PipelineError, data_lock, iso_utc, read_json, run_cli, settings, write_json
+from lib import PipelineError
+from lib.cli import run_cli
+from lib.files import data_lock, read_json, write_json
+from lib.settings import iso_utc, settings
 
 WARNING_SECONDS = 45 * 60
 CRITICAL_SECONDS = 60 * 60

@@ -20,7 +20,7 @@ and validated there. Then, holding the data lock:
 is committed (metadata/runs/<run_id>.json has the journal's SHA-256) is rolled forward; any other is rolled back
 (the partitions it moved in removed); then the run folder, stale `.tmp` files and
 half-switched folders are removed. A crash at any instant thus leaves either the previous committed state or
-the new one, and the next writer finishes the job. Crash points (common.crash_point) name every step.
+the new one, and the next writer finishes the job. Crash points (lib.files.crash_point) name every step.
 """
 
 from __future__ import annotations
@@ -30,12 +30,11 @@ import re
 import shutil
 from pathlib import Path
 
-from common import (
-    PipelineError,
+from lib import PipelineError
+from lib.files import (
     atomic_path,
     atomic_write_bytes,
     crash_point,
-    get_logger,
     read_json,
     recover_dir,
     sha256_file,
@@ -43,6 +42,7 @@ from common import (
     switch_dir,
     write_json,
 )
+from lib.log import get_logger
 
 log = get_logger("commit")
 

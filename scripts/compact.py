@@ -25,33 +25,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import history
-from common import (
-    CONTRACTS_DIR,
-    DUCKDB_TYPES,
-    HISTORY_EXTRA_COLUMNS,
-    Contract,
-    PipelineError,
-    atomic_path,
-    crash_point,
-    data_lock,
-    duckdb_connect,
-    load_contracts,
-    read_json,
-    run_cli,
-    run_sql_file,
-    settings,
-    sha256_file,
-    sql_literal,
-    utc_now,
-    write_json,
-)
+from lib import CONTRACTS_DIR, PipelineError
+from lib.cli import run_cli
+from lib.contracts import HISTORY_EXTRA_COLUMNS, Contract, load_contracts
+from lib.duck import DUCKDB_TYPES, duckdb_connect, run_sql_file, sql_literal
+from lib.files import atomic_path, crash_point, data_lock, read_json, sha256_file, write_json
+from lib.settings import settings, utc_now
 
 PART = "part-0000.parquet"
 MONTHLY_DAY = "day=all"  # the monthly file sits at the dailies' depth: DuckDB's hive reader cannot mix depths
 YEAR_DIR = re.compile(r"year=(\d{4})")
 MONTH_DIR = re.compile(r"month=(0[1-9]|1[0-2])")
 DAY_DIR = re.compile(r"day=(0[1-9]|[12]\d|3[01])")
-TEMP_FILE = re.compile(r"\..+\.\d+\.tmp")  # what common.atomic_path leaves when its process is killed
+TEMP_FILE = re.compile(r"\..+\.\d+\.tmp")  # what lib.files.atomic_path leaves when its process is killed
 
 
 # --------------------------------------------------------------------------- the rule (pure)

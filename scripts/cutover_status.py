@@ -22,8 +22,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import common
 import history
+from lib import SOURCES, PipelineError
+from lib.cli import run_cli
+from lib.contracts import load_contract
+from lib.csvfmt import render_csv
+from lib.duck import duckdb_connect, quote_ident
+from lib.files import atomic_write_bytes
+from lib.settings import iso_utc, settings
 
 PUBLISH_DEADLINE = dt.time(12, 0)  # UTC, on the Monday of the run's week
 RUNTIME_BUDGET_SECONDS = 600.0  # the record's durations_seconds, summed
@@ -105,7 +111,7 @@ def slo_problems(record: dict) -> list[str]:
         return ["the record has no readable run_date / generated_at_utc"]
     deadline = dt.datetime.combine(monday_of(day), PUBLISH_DEADLINE, dt.UTC)
     if generated > deadline:
-        problems.append(f"published {common.iso_utc(generated)}, after the deadline {common.iso_utc(deadline)}")
+        problems.append(f"published {iso_utc(generated)}, after the deadline {iso_utc(deadline)}")
     durations = record.get("durations_seconds")
     if not isinstance(durations, dict) or not durations:
         problems.append("no durations_seconds in the record")
@@ -124,7 +130,7 @@ def assess(
 ) -> Verdict:
     """The verdict over `records` (oldest first). `equivalence(record)` gives (problems, summary) for a published run."""
     if weeks < 1:
-        raise common.PipelineError(f"cutover: N={weeks}: the number of weeks must be at least 1")
+        raise PipelineError(f"cutover: N={weeks}: the number of weeks must be at least 1")
     by_week: dict[dt.date, list[dict]] = {}
     for record in records:
         day = _run_date(record)
@@ -185,9 +191,9 @@ def run_equivalence(datos: Path, record: dict) -> tuple[list[str], str]:
 
     run_id = record.get("run_id")
     degradation = record.get("degradation") or {}
-    available = set(degradation.get("available") or common.SOURCES)
-    weights = {s: float((degradation.get("weights") or trend_engine.DEFAULT_WEIGHTS)[s]) for s in common.SOURCES}
-    con = common.duckdb_connect()
+    available = set(degradation.get("available") or SOURCES)
+    weights = {s: float((degradation.get("weights") or trend_engine.DEFAULT_WEIGHTS)[s]) for s in SOURCES}
+    con = duckdb_connect()
     with tempfile.TemporaryDirectory(prefix="cutover-") as tmp:
         inputs: dict[str, Path | None] = {}
         for source, dataset in EQUIVALENCE_DATASETS.items():
@@ -197,14 +203,14 @@ def run_equivalence(datos: Path, record: dict) -> tuple[list[str], str]:
             snap = next((s for s in history.snapshots(datos, dataset) if s.run_id == run_id), None)
             if snap is None:
                 return [f"equivalence not checked: no committed history snapshot of {dataset} for run {run_id}"], ""
-            contract = common.load_contract(dataset)
-            names = ", ".join(common.quote_ident(c) for c in contract.column_names)
+            contract = load_contract(dataset)
+            names = ", ".join(quote_ident(c) for c in contract.column_names)
             try:
                 table = history.read_snapshot(con, snap).project(names).fetchall()
-            except (common.PipelineError, duckdb.Error) as exc:
+            except (PipelineError, duckdb.Error) as exc:
                 return [f"equivalence not checked: {dataset} snapshot of run {run_id} unreadable ({exc})"], ""
             path = Path(tmp) / trend_engine.INPUT_FILES[source]
-            common.atomic_write_bytes(path, common.render_csv(contract.column_names, table))
+            atomic_write_bytes(path, render_csv(contract.column_names, table))
             inputs[source] = path
         v1 = v1_oracle.score_inputs(inputs, weights)
         v2 = trend_engine.score(con, inputs, weights).df()
@@ -221,12 +227,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--weeks", type=int, default=4, help="N: how many consecutive weekly runs (default 4)")
     parser.add_argument("--datos", type=Path, help="the data folder (default $DATOS)")
     args = parser.parse_args(argv)
-    cfg = common.settings()
+    cfg = settings()
     datos = args.datos or cfg.datos
     records = history.run_records(datos)
     verdict = assess(records, weeks=args.weeks, now=cfg.as_of, equivalence=lambda r: run_equivalence(datos, r))
     state = "ELIGIBLE" if verdict.eligible else "NOT ELIGIBLE"
-    print(f"cutover: {state} (last {args.weeks} weekly runs of {datos}, checked as of {common.iso_utc(cfg.as_of)})")
+    print(f"cutover: {state} (last {args.weeks} weekly runs of {datos}, checked as of {iso_utc(cfg.as_of)})")
     for week in verdict.weeks:
         print(f"  {week.line()}")
     if verdict.reasons:
@@ -238,4 +244,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(common.run_cli(main))
+    sys.exit(run_cli(main))

@@ -15,7 +15,11 @@ import datetime as dt
 import sys
 from pathlib import Path
 
-import common
+from lib import SOURCES
+from lib.cli import run_cli
+from lib.files import write_json
+from lib.settings import settings
+from lib.status import check_source
 from policy import MIN_SOURCES_TO_PUBLISH, USABLE_STATUSES, renormalised
 from policy import SCORED_FILES as INPUT_FILES
 
@@ -35,7 +39,7 @@ def source_problems(source: str, doc: dict | None, problems: list[str], run_date
     scored = doc["files"].get(INPUT_FILES[source])
     if scored is None:
         found.append(f"{INPUT_FILES[source]} is not among the staged files")
-    elif scored["rows"] == 0:  # checked against the file by common.check_source
+    elif scored["rows"] == 0:  # checked against the file by check_source
         found.append(f"{INPUT_FILES[source]} has no data rows: nothing to score, so not available at full weight")
     return found
 
@@ -43,8 +47,8 @@ def source_problems(source: str, doc: dict | None, problems: list[str], run_date
 def decide(staging_root: Path, run_date: dt.date | None = None) -> dict:
     """The degradation decision for the sources staged under `staging_root/<source>/` (for `run_date`, if given)."""
     sources, unavailable, available = {}, {}, []
-    for source in common.SOURCES:
-        doc, problems = common.check_source(Path(staging_root) / source)
+    for source in SOURCES:
+        doc, problems = check_source(Path(staging_root) / source)
         found = source_problems(source, doc, problems, run_date)
         if doc:
             status = doc["status"]
@@ -56,7 +60,7 @@ def decide(staging_root: Path, run_date: dt.date | None = None) -> dict:
         else:
             available.append(source)
     weights = renormalised(available)
-    if len(available) == len(common.SOURCES):
+    if len(available) == len(SOURCES):
         decision, reason = "publish", "all three sources available: default weights"
     elif len(available) >= MIN_SOURCES_TO_PUBLISH:
         (missing,) = unavailable
@@ -82,14 +86,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--staging", type=Path, help="staging root (default: $DATOS/staging)")
     parser.add_argument("--output", type=Path, help="decision file (default: $DATOS/work/degradation.json)")
     args = parser.parse_args(argv)
-    cfg = common.settings()
+    cfg = settings()
     staging = args.staging or cfg.datos / "staging"
     output = args.output or cfg.datos / "work" / "degradation.json"
     doc = decide(staging, cfg.run_date)
-    common.write_json(output, doc)
+    write_json(output, doc)
     print(f"wrote {output}: {doc['decision']} ({doc['reason']})", file=sys.stderr)
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(common.run_cli(main))
+    sys.exit(run_cli(main))

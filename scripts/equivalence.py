@@ -15,11 +15,13 @@ from pathlib import Path
 
 import pandas as pd
 
-import common
 import trend_engine
 import v1_oracle
+from lib import ROOT, PipelineError
+from lib.cli import run_cli
+from lib.duck import duckdb_connect
 
-CASES_DIR = common.ROOT / "tests" / "fixtures" / "equivalence"
+CASES_DIR = ROOT / "tests" / "fixtures" / "equivalence"
 MAX_SCORE_DIFF = 0.01
 MIN_TOP10_OVERLAP = 0.90
 MIN_RANK_STABLE_SHARE = 0.90
@@ -117,7 +119,7 @@ def compare(case: str, v1: pd.DataFrame, v2: pd.DataFrame) -> Result:
 
 def v2_table(input_dir: Path, weights: Mapping[str, float]) -> pd.DataFrame:
     """V2 through the same runner `make trend-score` uses."""
-    con = common.duckdb_connect()
+    con = duckdb_connect()
     inputs = {s: Path(input_dir) / name for s, name in trend_engine.INPUT_FILES.items()}
     return trend_engine.score(con, inputs, weights).df()
 
@@ -142,11 +144,11 @@ def main(argv: list[str] | None = None) -> int:
     else:
         cases = sorted(p for p in args.cases_dir.iterdir() if p.is_dir())
         if not cases:
-            raise common.PipelineError(f"equivalence: no case folders in {args.cases_dir}")
+            raise PipelineError(f"equivalence: no case folders in {args.cases_dir}")
     for case in cases:
         missing = [n for n in trend_engine.INPUT_FILES.values() if not (case / n).is_file()]
         if missing:
-            raise common.PipelineError(f"equivalence: {case} lacks {', '.join(missing)}: it is not a V1 folder")
+            raise PipelineError(f"equivalence: {case} lacks {', '.join(missing)}: it is not a V1 folder")
     results = [check_case(case, weights) for case in cases]
     for result in results:
         print(result.line())
@@ -156,4 +158,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(common.run_cli(main))
+    sys.exit(run_cli(main))

@@ -31,21 +31,6 @@ from pathlib import Path
 
 import github_activity as activity
 import history
-from common import (
-    PipelineError,
-    duckdb_connect,
-    get_logger,
-    load_contracts,
-    load_raw,
-    require_secrets,
-    run_cli,
-    run_sql_file,
-    save_raw,
-    settings,
-    source_parser,
-    write_csv,
-    write_source_status,
-)
 from http_client import (
     GitHubClient,
     HttpError,
@@ -54,6 +39,15 @@ from http_client import (
     env_url,
     summarize,
 )
+from lib import PipelineError
+from lib.cli import run_cli, source_parser
+from lib.contracts import load_contracts
+from lib.csvfmt import write_csv
+from lib.duck import duckdb_connect, run_sql_file
+from lib.files import load_raw, save_raw
+from lib.log import get_logger
+from lib.settings import require_secrets, settings
+from lib.status import write_source_status
 
 SOURCE = "github"
 DEFAULT_API_URL = "https://api.github.com"

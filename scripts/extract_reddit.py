@@ -32,7 +32,7 @@ Environment:
   REDDIT_RETRY_BACKOFF  scale of prawcore's own retry pauses (1 = prawcore's 0-2 s then 2-4 s), default 1
   REDDIT_OAUTH_URL, REDDIT_URL   API and token hosts, default https://oauth.reddit.com, https://www.reddit.com
   HTTP_MAX_BYTES        largest answer (decoded bytes) read before refusing it, default 33554432
-  DATOS, RUN_DATE       data folder and run date (see scripts/common.py)
+  DATOS, RUN_DATE       data folder and run date (see scripts/lib/settings.py)
 """
 
 from __future__ import annotations
@@ -48,22 +48,14 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
-from common import (
-    CONTRACTS_DIR,
-    PipelineError,
-    get_logger,
-    load_contracts,
-    load_raw,
-    read_json,
-    redact,
-    require_secrets,
-    run_cli,
-    save_raw,
-    settings,
-    source_parser,
-    write_csv,
-    write_source_status,
-)
+from lib import CONTRACTS_DIR, PipelineError
+from lib.cli import run_cli, source_parser
+from lib.contracts import load_contracts
+from lib.csvfmt import write_csv
+from lib.files import load_raw, read_json, save_raw
+from lib.log import get_logger, redact
+from lib.settings import require_secrets, settings
+from lib.status import write_source_status
 
 SOURCE = "reddit"
 SECRETS = ("REDDIT_CLIENT_ID", "REDDIT_CLIENT_SECRET")
@@ -77,7 +69,7 @@ SENTIMENT_FILE = "reddit_sentimiento_frameworks.csv"
 SUBREDDIT_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_]{1,20}")
 FULLNAME_RE = re.compile(r"t3_[0-9a-z]{1,13}")
 
-log = logging.getLogger(f"trends.{SOURCE}")  # configured by common.get_logger in main()
+log = logging.getLogger(f"trends.{SOURCE}")  # configured by lib.log.get_logger in main()
 
 
 # --------------------------------------------------------------------------- settings

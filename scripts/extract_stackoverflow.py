@@ -31,19 +31,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
-from common import (
-    PipelineError,
-    get_logger,
-    load_contracts,
-    load_raw,
-    require_secrets,
-    run_cli,
-    save_raw,
-    settings,
-    source_parser,
-    write_csv,
-    write_source_status,
-)
 from http_client import (
     HttpError,
     HttpSettings,
@@ -52,6 +39,14 @@ from http_client import (
     env_url,
     summarize,
 )
+from lib import PipelineError
+from lib.cli import run_cli, source_parser
+from lib.contracts import load_contracts
+from lib.csvfmt import write_csv
+from lib.files import load_raw, save_raw
+from lib.log import get_logger
+from lib.settings import require_secrets, settings
+from lib.status import write_source_status
 
 SOURCE = "stackoverflow"
 DEFAULT_API_URL = "https://api.stackexchange.com/2.3"

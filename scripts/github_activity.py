@@ -24,8 +24,9 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from common import PipelineError, load_raw, save_raw
 from http_client import GitHubClient, HttpError
+from lib import PipelineError
+from lib.files import load_raw, save_raw
 
 # V1's fixed framework -> official repository map (display names as V1 wrote them)
 FRAMEWORKS = (

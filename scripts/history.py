@@ -20,18 +20,11 @@ import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from common import (
-    DUCKDB_TYPES,
-    HISTORY_EXTRA_COLUMNS,
-    Column,
-    PipelineError,
-    get_logger,
-    load_contracts,
-    read_json,
-    schema_hash,
-    sha256_file,
-    sql_literal,
-)
+from lib import PipelineError
+from lib.contracts import HISTORY_EXTRA_COLUMNS, Column, load_contracts, schema_hash
+from lib.duck import DUCKDB_TYPES, sql_literal
+from lib.files import read_json, sha256_file
+from lib.log import get_logger
 
 RUNS_DIR = Path("metadata") / "runs"
 COMPACTION_DIR = Path("metadata") / "compaction"
@@ -307,7 +300,7 @@ def load_snapshots(con, snaps: list[Snapshot], table: str | None) -> dict[int, i
     """
     import duckdb
 
-    from common import quote_ident
+    from lib.duck import quote_ident
 
     if not snaps:
         raise ValueError("load_snapshots needs at least one snapshot")
@@ -354,7 +347,8 @@ def main(argv: list[str] | None = None) -> int:
     """`make history-check`: list every history file no committed run owns or that fails its checksum."""
     import argparse
 
-    from common import run_cli, settings
+    from lib.cli import run_cli
+    from lib.settings import settings
 
     def run(args_list):
         parser = argparse.ArgumentParser(description="check the history against the committed run records")

@@ -14,9 +14,9 @@
   and every later call fails fast with the same reason.
 - Secrets (the token header, the `key` query parameter) never reach a log line, an exception message
   or a raw file: messages name the method, path and non-secret parameters only, and pass through
-  `common.redact` plus the client's own known secret values.
+  `lib.log.redact` plus the client's own known secret values.
 
-Raw files: `common.save_raw`/`common.load_raw` keep each API response body as deterministic gzip.
+Raw files: `lib.files.save_raw`/`lib.files.load_raw` keep each API response body as deterministic gzip.
 """
 
 from __future__ import annotations
@@ -32,7 +32,8 @@ from urllib.parse import quote, quote_plus
 
 import requests
 
-from common import PipelineError, get_logger, redact
+from lib import PipelineError
+from lib.log import get_logger, redact
 
 USER_AGENT = "tech-trends-pipeline/2 (python-requests; weekly technology trend report)"
 

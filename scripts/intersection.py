@@ -14,18 +14,15 @@ import argparse
 import sys
 from pathlib import Path
 
-from common import (
-    PipelineError,
-    duckdb_connect,
-    get_logger,
-    load_contracts,
-    read_json,
-    read_typed_csv,
-    run_cli,
-    run_sql_file,
-    settings,
-    write_csv,
-)
+from lib import PipelineError
+from lib.cli import run_cli
+from lib.contracts import load_contracts
+from lib.csvfmt import write_csv
+from lib.duck import duckdb_connect, run_sql_file
+from lib.files import read_json
+from lib.log import get_logger
+from lib.settings import settings
+from staged import read_typed_csv
 
 NEEDED = ("github", "reddit")
 INPUTS = {  # view -> (source, contract)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
-from common import PipelineError
+from lib import PipelineError
 
 DEFAULT_WEIGHTS = {"github": 0.40, "stackoverflow": 0.35, "reddit": 0.25}  # V1's; TREND_WEIGHTS overrides
 SCORED_FILES = {  # the staged file each source's score reads

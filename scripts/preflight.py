@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from common import SECRET_NAMES, require_secrets, run_cli
+from lib import SECRET_NAMES
+from lib.cli import run_cli
+from lib.settings import require_secrets
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -6,7 +6,7 @@ folder (PUBLISH_DIR) afterwards holds exactly, and only:
   <name>.json          every file the run's record lists under `dashboard_files` (the bridge's JSON)
   run_manifest.json    `dashboard_manifest(datos, record)`: the public form (scripts/bridge.py)
 Every file is checked against the SHA-256 the record holds before anything changes; the folder is then
-switched in one step (common.switch_dir: no file of the previous set survives).
+switched in one step (lib.files.switch_dir: no file of the previous set survives).
 """
 
 from __future__ import annotations
@@ -17,7 +17,10 @@ from pathlib import Path
 import bridge
 import commit
 import history
-from common import PipelineError, data_lock, recover_dir, run_cli, settings, sha256_file, switch_dir
+from lib import PipelineError
+from lib.cli import run_cli
+from lib.files import data_lock, recover_dir, sha256_file, switch_dir
+from lib.settings import settings
 
 DASHBOARD_CSVS = bridge.CSV_FILES  # the existing dashboard's ten V1 CSVs (its 24-file contract, docs/bridge.md)
 

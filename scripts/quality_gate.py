@@ -22,18 +22,14 @@ from pathlib import Path
 
 import degradation
 import staged
-from common import (
-    SOURCES,
-    Contract,
-    PipelineError,
-    check_source,
-    duckdb_connect,
-    get_logger,
-    load_contracts,
-    run_cli,
-    settings,
-    write_json,
-)
+from lib import SOURCES, PipelineError
+from lib.cli import run_cli
+from lib.contracts import Contract, load_contracts
+from lib.duck import duckdb_connect
+from lib.files import write_json
+from lib.log import get_logger
+from lib.settings import settings
+from lib.status import check_source
 from staged import ParsedDataset
 
 SEVERITIES = ("critical", "warning", "info")

@@ -17,7 +17,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import common
+from lib import ROOT, PipelineError
+from lib.cli import run_cli
+from lib.log import redact
+from lib.settings import settings
 
 
 @dataclass(frozen=True)
@@ -120,7 +123,7 @@ class Checker:
 
     def _tail(self, run: subprocess.CompletedProcess) -> str:
         lines = (run.stdout + run.stderr).strip().splitlines()
-        return common.redact(lines[-1]) if lines else f"exit {run.returncode}"
+        return redact(lines[-1]) if lines else f"exit {run.returncode}"
 
     def check(self, c: Criterion) -> Outcome:
         if c.kind == "file":
@@ -149,14 +152,14 @@ class Checker:
         if c.kind == "checkpoint":
             ok = self.holds(c.arg)
             return Outcome(c, ok, "holds" if ok else f"{c.arg} does not hold (above)")
-        raise common.PipelineError(f"release check: unknown criterion kind {c.kind!r} ({c.arg})")
+        raise PipelineError(f"release check: unknown criterion kind {c.kind!r} ({c.arg})")
 
     def holds(self, tag: str) -> bool:
         """Check every criterion of `tag` (printing each), once per tag; True when all hold."""
         if tag in self._done:
             return self._done[tag]
         if tag not in self.checkpoints:
-            raise common.PipelineError(f"release check: unknown tag {tag!r}: use one of {', '.join(self.checkpoints)}")
+            raise PipelineError(f"release check: unknown tag {tag!r}: use one of {', '.join(self.checkpoints)}")
         summary, criteria = self.checkpoints[tag]
         outcomes = []
         for criterion in criteria:
@@ -176,16 +179,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--list", action="store_true", help="print the tag's criteria without checking them")
     args = parser.parse_args(argv)
     if args.tag not in CHECKPOINTS:
-        raise common.PipelineError(f"release check: unknown tag {args.tag!r}: use one of {', '.join(CHECKPOINTS)}")
+        raise PipelineError(f"release check: unknown tag {args.tag!r}: use one of {', '.join(CHECKPOINTS)}")
     if args.list:
         summary, criteria = CHECKPOINTS[args.tag]
         print(f"{args.tag}: {summary}")
         for c in criteria:
             print(f"  {c.kind} {c.arg} — {c.why}")
         return 0
-    checker = Checker(common.ROOT, common.settings().datos, echo=print)
+    checker = Checker(ROOT, settings().datos, echo=print)
     return 0 if checker.holds(args.tag) else 1
 
 
 if __name__ == "__main__":
-    sys.exit(common.run_cli(main))
+    sys.exit(run_cli(main))

@@ -16,18 +16,12 @@ from pathlib import Path
 
 import commit
 import history
-from common import (
-    PipelineError,
-    atomic_write_bytes,
-    copy_csv,
-    data_lock,
-    duckdb_connect,
-    load_contracts,
-    parse_run_id,
-    read_json,
-    run_cli,
-    settings,
-)
+from lib import PipelineError
+from lib.cli import run_cli
+from lib.contracts import load_contracts
+from lib.duck import copy_csv, duckdb_connect
+from lib.files import atomic_write_bytes, data_lock, read_json
+from lib.settings import parse_run_id, settings
 
 
 def _record(datos: Path, run_id: str) -> dict:

@@ -20,7 +20,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from common import PipelineError, run_cli
+from lib import PipelineError
+from lib.cli import run_cli
 
 HOST = "127.0.0.1"
 DATA_PREFIX = "assets/data"

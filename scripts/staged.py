@@ -27,7 +27,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from common import DUCKDB_TYPES, Contract, duckdb_connect, quote_ident, sql_literal
+from lib import PipelineError
+from lib.contracts import Contract
+from lib.duck import DUCKDB_TYPES, duckdb_connect, quote_ident, sql_literal
 
 HEADER_BYTES = 1 << 16  # the header must fit in the first 64 KiB
 MAX_SAMPLES = 50  # problems kept per file (the counts stay complete)
@@ -292,3 +294,21 @@ def load_all(contracts: Mapping[str, Contract], files: Mapping[str, Path]) -> di
     (the gate reports it)."""
     con = duckdb_connect()
     return {name: load(contracts[name], path, con) if name in contracts else None for name, path in files.items()}
+
+
+def read_typed_csv(con, path: Path, contract: Contract):
+    """A CSV as a DuckDB relation typed by its contract, through the one parser (scripts/staged.py).
+
+    Anything the quality gate would refuse (a header that is not the contract's, a value that does not fit its
+    type, a malformed file) is a PipelineError naming the file, the line and the column.
+    """
+    parsed = load(contract, Path(path), con)
+    problems = parsed.unreadable + parsed.column_problems + parsed.cell_problems
+    if parsed.missing_columns:
+        problems.append(f"{path} lacks column(s) {', '.join(parsed.missing_columns)}")
+    if problems or parsed.header != contract.column_names:
+        first = "; ".join(getattr(p, "message", str(p)) for p in problems[:3]) or (
+            f"{path} has columns {parsed.header}, the contract says {contract.column_names}"
+        )
+        raise PipelineError(f"{contract.name}: {first}")
+    return con.from_arrow(parsed.table)

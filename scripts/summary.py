@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from common import PipelineError, read_json, run_cli
+from lib import PipelineError
+from lib.cli import run_cli
+from lib.files import read_json
 
 
 def _trend_rows(path: Path) -> list[dict]:

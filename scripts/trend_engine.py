@@ -15,7 +15,12 @@ import sys
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-import common
+from lib import CONTRACTS_DIR, SOURCES, PipelineError
+from lib.cli import run_cli
+from lib.contracts import Contract, read_name_map
+from lib.csvfmt import render_csv
+from lib.duck import duckdb_connect, run_sql_file, sql_literal
+from lib.files import atomic_write_text, read_json, write_json
 from policy import DEFAULT_WEIGHTS, configured_weights, parse_weights  # noqa: F401 (the weights live in policy)
 from policy import SCORED_FILES as INPUT_FILES
 
@@ -34,7 +39,7 @@ def configured_engine(env: Mapping[str, str] | None = None) -> str:
     """TREND_ENGINE: `v2` (default) or `v1`, the rollback to the V1 engine."""
     value = (os.environ if env is None else env).get("TREND_ENGINE", "") or "v2"
     if value not in ENGINES:
-        raise common.PipelineError(f"TREND_ENGINE={value!r}: use v2 (the DuckDB SQL, default) or v1 (the V1 engine)")
+        raise PipelineError(f"TREND_ENGINE={value!r}: use v2 (the DuckDB SQL, default) or v1 (the V1 engine)")
     return value
 
 
@@ -45,7 +50,7 @@ def recorded_engine(trend_score: Path) -> str | None:
     path = Path(trend_score).parent / ENGINE_FILE
     if not path.is_file():
         return "unknown"
-    return str(common.read_json(path, "trend engine record").get("engine", "unknown"))
+    return str(read_json(path, "trend engine record").get("engine", "unknown"))
 
 
 def engine_rows(engine: str, con, inputs: Mapping[str, Path | None], weights: Mapping[str, float]):
@@ -56,7 +61,7 @@ def engine_rows(engine: str, con, inputs: Mapping[str, Path | None], weights: Ma
         try:
             return v1_oracle.publishable_rows(v1_oracle.score_inputs(inputs, weights))
         except (ValueError, TypeError) as exc:  # e.g. a count that is not a number
-            raise common.PipelineError(
+            raise PipelineError(
                 f"trend score (TREND_ENGINE=v1): the V1 engine cannot score these inputs ({exc}): "
                 "fix the staged source, or score with TREND_ENGINE=v2"
             ) from None
@@ -72,18 +77,18 @@ def _bind_input(con, source: str, path: Path | None) -> None:
         return
     path = Path(path)
     if not path.is_file():
-        raise common.PipelineError(f"trend score: {source} input {path} does not exist: pass a folder with {path.name}")
+        raise PipelineError(f"trend score: {source} input {path} does not exist: pass a folder with {path.name}")
     header = _header(path)
     missing = [col for col in columns if col not in header]
     if missing:
-        raise common.PipelineError(
+        raise PipelineError(
             f"trend score: {path} lacks column(s) {', '.join(missing)}: is it the V1 {INPUT_FILES[source]}?"
         )
     # V1 files are plain pandas CSVs: stating the dialect skips DuckDB's sniffer; every column is read as text
     # and the SQL casts what it uses
-    types = "{" + ", ".join(f"{common.sql_literal(col)}: 'varchar'" for col in header) + "}"
+    types = "{" + ", ".join(f"{sql_literal(col)}: 'varchar'" for col in header) + "}"
     con.execute(
-        f"create or replace temp view {view} as select * from read_csv({common.sql_literal(path)}, auto_detect = false, "
+        f"create or replace temp view {view} as select * from read_csv({sql_literal(path)}, auto_detect = false, "
         f"header = true, delim = ',', quote = '\"', escape = '\"', columns = {types})"
     )
 
@@ -93,16 +98,16 @@ def _header(path: Path) -> list[str]:
         with open(path, "rb") as fh:
             first = fh.readline(1 << 16).decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise common.PipelineError(f"trend score: {path} is not UTF-8 ({exc.reason} at byte {exc.start})") from None
+        raise PipelineError(f"trend score: {path} is not UTF-8 ({exc.reason} at byte {exc.start})") from None
     header = next(csv.reader([first]), None)
     if not header:
-        raise common.PipelineError(f"trend score: {path} is empty: a V1 CSV starts with its header line")
+        raise PipelineError(f"trend score: {path} is empty: a V1 CSV starts with its header line")
     return header
 
 
 def _bind_name_map(con) -> None:
     con.execute("create or replace temp table tech_names (raw_name varchar primary key, display_name varchar)")
-    con.executemany("insert into tech_names values (?, ?)", sorted(common.read_name_map().items()))
+    con.executemany("insert into tech_names values (?, ?)", sorted(read_name_map().items()))
 
 
 def score(con, inputs: Mapping[str, Path | None], weights: Mapping[str, float]):
@@ -113,47 +118,47 @@ def score(con, inputs: Mapping[str, Path | None], weights: Mapping[str, float]):
     the variables weight_<source> and the macro round2_like_numpy. The relation is lazy: read it before scoring
     other inputs on the same connection.
     """
-    if set(inputs) != set(common.SOURCES) or set(weights) != set(common.SOURCES):
-        raise ValueError(f"inputs and weights need exactly the sources {common.SOURCES}")
-    for source in common.SOURCES:
+    if set(inputs) != set(SOURCES) or set(weights) != set(SOURCES):
+        raise ValueError(f"inputs and weights need exactly the sources {SOURCES}")
+    for source in SOURCES:
         _bind_input(con, source, inputs[source])
         # a prepared statement keeps the weight an exact double (a literal would become a DECIMAL)
         con.execute(f"set variable weight_{source} = $1", [float(weights[source])])
     _bind_name_map(con)
-    return common.run_sql_file(con, SQL_FILE)
+    return run_sql_file(con, SQL_FILE)
 
 
 @functools.cache
 def contract_columns() -> list[str]:
     """The trend_score columns in contract order (read straight from the contract: its schema is tested elsewhere,
     and validating every contract would cost more than scoring)."""
-    path = common.CONTRACTS_DIR / "datasets" / "trend_score.json"
-    return common.Contract(common.read_json(path, "trend_score contract")).column_names
+    path = CONTRACTS_DIR / "datasets" / "trend_score.json"
+    return Contract(read_json(path, "trend_score contract")).column_names
 
 
 def csv_text(rel_or_rows) -> str:
-    """The trend_score CSV text: contract header, LF endings, V1 float text (common.render_csv)."""
+    """The trend_score CSV text: contract header, LF endings, V1 float text (render_csv)."""
     columns = contract_columns()
     rows: Iterable = rel_or_rows.fetchall() if hasattr(rel_or_rows, "fetchall") else rel_or_rows
     values = [[row[col] for col in columns] if isinstance(row, Mapping) else list(row) for row in rows]
     for row in values:
         if len(row) != len(columns):
             raise ValueError(f"a trend_score row has {len(row)} values, the contract has {len(columns)} columns")
-    return common.render_csv(columns, values).decode("utf-8")
+    return render_csv(columns, values).decode("utf-8")
 
 
 def write_csv(rel_or_rows, path: Path) -> int:
     """Write the trend_score CSV atomically (UTF-8, LF); returns the number of data rows."""
     text = csv_text(rel_or_rows)
-    common.atomic_write_text(Path(path), text)
+    atomic_write_text(Path(path), text)
     return text.count("\n") - 1
 
 
 def plan_from_decision(paths: Mapping[str, Path], decision: Mapping) -> tuple[dict[str, Path | None], dict[str, float]]:
     """Inputs and weights from a degradation decision (scripts/degradation.py); the decision must not be fail."""
     available = set(decision["available"])
-    inputs = {s: (paths[s] if s in available else None) for s in common.SOURCES}
-    weights = {s: float(decision["weights"][s]) if s in available else 0.0 for s in common.SOURCES}
+    inputs = {s: (paths[s] if s in available else None) for s in SOURCES}
+    weights = {s: float(decision["weights"][s]) if s in available else 0.0 for s in SOURCES}
     return inputs, weights
 
 
@@ -174,7 +179,7 @@ def main(argv: list[str] | None = None) -> int:
     engine = configured_engine()
     engine_file = args.output.parent / ENGINE_FILE
     if args.degradation:
-        decision = common.read_json(args.degradation, "degradation decision")
+        decision = read_json(args.degradation, "degradation decision")
         if decision["decision"] == "fail":
             args.output.unlink(missing_ok=True)  # a failed run has no score: never leave an older one looking current
             if args.staging:
@@ -186,13 +191,13 @@ def main(argv: list[str] | None = None) -> int:
         inputs, weights = plan_from_decision(paths, decision)
     import duckdb
 
-    con = common.duckdb_connect()
+    con = duckdb_connect()
     try:
         rows = write_csv(engine_rows(engine, con, inputs, weights), args.output)
-    except (common.PipelineError, duckdb.Error) as exc:
+    except (PipelineError, duckdb.Error) as exc:
         why = str(exc).splitlines()[0]
         if not args.degradation:
-            raise common.PipelineError(f"trend score: an input cannot be read: {why}") from None
+            raise PipelineError(f"trend score: an input cannot be read: {why}") from None
         # in a run, an unreadable staged input is the quality gate's to report (file, line, column) and the
         # aggregate step's to record: no score, like a fail decision
         args.output.unlink(missing_ok=True)
@@ -202,11 +207,11 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 0
     if args.staging:  # the run's score: say which engine made it (a rescored V1 folder gets no extra file)
-        common.write_json(engine_file, {"engine": engine, "weights": {s: weights[s] for s in common.SOURCES}})
-    used = ", ".join(f"{s} {weights[s]:.4g}" for s in common.SOURCES if inputs[s] is not None)
+        write_json(engine_file, {"engine": engine, "weights": {s: weights[s] for s in SOURCES}})
+    used = ", ".join(f"{s} {weights[s]:.4g}" for s in SOURCES if inputs[s] is not None)
     print(f"wrote {args.output}: {rows} technologies, engine {engine} (weights {used})", file=sys.stderr)
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(common.run_cli(main))
+    sys.exit(run_cli(main))

@@ -15,7 +15,10 @@ from pathlib import Path
 
 import pandas as pd
 
-import common
+from lib import PipelineError
+from lib.cli import run_cli
+from lib.contracts import read_name_map
+from lib.files import atomic_path
 
 V1_WEIGHTS = {"github": 0.40, "stackoverflow": 0.35, "reddit": 0.25}
 NOT_LANGUAGES = {"sin especificar", "llms/ai", "ai/ml", "ai", "llm", "genai", "artificial intelligence"}
@@ -74,14 +77,12 @@ def _read(source: str, path: Path | None) -> pd.DataFrame:
     try:
         frame = pd.read_csv(path)
     except FileNotFoundError:
-        raise common.PipelineError(
-            f"V1 engine: {source} input {path} does not exist: pass a folder with {name}"
-        ) from None
+        raise PipelineError(f"V1 engine: {source} input {path} does not exist: pass a folder with {name}") from None
     except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise common.PipelineError(f"V1 engine: {path} is not a readable V1 CSV ({exc})") from None
+        raise PipelineError(f"V1 engine: {path} is not a readable V1 CSV ({exc})") from None
     missing = [col for col in columns if col not in frame.columns]
     if missing:
-        raise common.PipelineError(f"V1 engine: {path} lacks column(s) {', '.join(missing)}: is it the V1 {name}?")
+        raise PipelineError(f"V1 engine: {path} lacks column(s) {', '.join(missing)}: is it the V1 {name}?")
     return frame
 
 
@@ -92,7 +93,7 @@ def score(input_dir: Path, weights: Mapping[str, float] = V1_WEIGHTS) -> pd.Data
 
 def score_inputs(inputs: Mapping[str, Path | None], weights: Mapping[str, float] = V1_WEIGHTS) -> pd.DataFrame:
     """V1's trend_score table for one file per source (None: the source is unavailable; give it weight 0)."""
-    name_map = common.read_name_map()
+    name_map = read_name_map()
     github = github_scores(_read("github", inputs["github"]), name_map)
     so = source_scores(
         _read("stackoverflow", inputs["stackoverflow"]), "lenguaje", "preguntas_nuevas_2025", "so_score", name_map
@@ -134,11 +135,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", type=Path, required=True, help="where to write V1's trend_score.csv")
     args = parser.parse_args(argv)
     result = score(args.input_dir)
-    with common.atomic_path(args.output) as tmp:
+    with atomic_path(args.output) as tmp:
         result.to_csv(tmp, index=False, lineterminator="\n")
     print(f"wrote {args.output}: {len(result)} rows (V1 oracle, reference only)", file=sys.stderr)
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(common.run_cli(main))
+    sys.exit(run_cli(main))

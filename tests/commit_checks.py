@@ -7,7 +7,7 @@ from pathlib import Path
 
 import commit
 import history
-from common import sha256_file
+from lib.files import sha256_file
 from staged_run import run_script
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from common import SECRET_NAMES
+from lib import SECRET_NAMES
 from replay_server import ReplayServer
 
 

@@ -11,7 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from common import ROOT, write_source_status
+from lib import ROOT
+from lib.status import write_source_status
 
 RUN_DATE = dt.date(2026, 11, 23)
 

@@ -13,7 +13,10 @@ import pytest
 
 import bridge
 from commit_checks import committed_set
-from common import csv_row_count, load_contracts, manifest_errors, sha256_file, write_source_status
+from lib.contracts import load_contracts, manifest_errors
+from lib.csvfmt import csv_row_count
+from lib.files import sha256_file
+from lib.status import write_source_status
 from staged_run import RUN_DATE, TREND_SCORE, decide, run_script, stage, write_csv
 
 RUN_A = "11111111-1111-4111-8111-111111111111"
@@ -171,11 +174,12 @@ def test_a_crash_at_any_point_leaves_a_complete_readable_latest_set(datos, crash
 
 def test_a_crash_between_the_fallback_renames_is_recovered(datos, monkeypatch):
     """Where the filesystem cannot exchange directories, the old set is moved aside and restored after a crash."""
-    import common
+    import lib.files
+    from lib.files import recover_dir, switch_dir
 
     assert aggregate(datos, RUN_A).returncode == 0
     before = snapshot(datos / "latest")
-    monkeypatch.setattr(common, "_exchange", lambda a, b: False)
+    monkeypatch.setattr(lib.files, "_exchange", lambda a, b: False)
 
     def crash_at(point):
         def crash_point(name):
@@ -184,15 +188,15 @@ def test_a_crash_between_the_fallback_renames_is_recovered(datos, monkeypatch):
 
         return crash_point
 
-    monkeypatch.setattr(common, "crash_point", crash_at("before_switch"))
+    monkeypatch.setattr(lib.files, "crash_point", crash_at("before_switch"))
     with pytest.raises(SystemExit, match="before_switch"):
-        common.switch_dir(datos / "latest", {"trend_score.csv": b"x\n"}, RUN_B)
+        switch_dir(datos / "latest", {"trend_score.csv": b"x\n"}, RUN_B)
     assert snapshot(datos / "latest") == before
-    monkeypatch.setattr(common, "crash_point", crash_at("between_switch_renames"))
+    monkeypatch.setattr(lib.files, "crash_point", crash_at("between_switch_renames"))
     with pytest.raises(SystemExit, match="between_switch_renames"):
-        common.switch_dir(datos / "latest", {"trend_score.csv": b"x\n"}, RUN_B)
+        switch_dir(datos / "latest", {"trend_score.csv": b"x\n"}, RUN_B)
     assert not (datos / "latest").exists()  # the window the crash hit
-    common.recover_dir(datos / "latest")
+    recover_dir(datos / "latest")
     assert snapshot(datos / "latest") == before
     assert not [p for p in datos.iterdir() if p.name.startswith(".latest")]
 

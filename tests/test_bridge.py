@@ -12,8 +12,8 @@ import json
 import pytest
 
 import bridge
-from bench_bridge import write_run
-from common import duckdb_connect
+from dev.bench_bridge import write_run
+from lib.duck import duckdb_connect
 
 W1, W2, W3 = dt.date(2030, 1, 7), dt.date(2030, 1, 14), dt.date(2030, 1, 21)
 

@@ -10,8 +10,9 @@ import random
 import pytest
 
 import bridge
-from bench_bridge import week_tables, write_run
-from common import PipelineError, duckdb_connect
+from dev.bench_bridge import week_tables, write_run
+from lib import PipelineError
+from lib.duck import duckdb_connect
 
 FIRST = dt.date(2030, 1, 7)
 

@@ -9,7 +9,7 @@ import pytest
 
 import bridge
 import history
-from common import sha256_file
+from lib.files import sha256_file
 from staged_run import RUN_DATE, run_script, stage
 
 RUN_A = "aaaaaaaa-1111-4111-8111-111111111111"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from common import duckdb_connect, run_sql_file
+from lib.duck import duckdb_connect, run_sql_file
 
 
 def deltas(rows: list[tuple]) -> dict[tuple[int, str, str], tuple]:

@@ -13,7 +13,8 @@ import pytest
 
 import ci_artifacts
 from ci_artifacts import check_staging, place_run, place_staging
-from common import SOURCES, write_source_status
+from lib import SOURCES
+from lib.status import write_source_status
 
 RUN_DATE = dt.date(2026, 11, 23)
 GOOD_CSV = "github_repos_2025.csv"

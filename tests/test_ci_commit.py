@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from ci_commit import commit_published
-from common import PipelineError
+from lib import PipelineError
 
 ENV = {**os.environ, "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
 

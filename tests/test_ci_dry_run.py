@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 
-from common import ROOT, SECRET_NAMES
+from lib import ROOT, SECRET_NAMES
 
 
 def test_make_ci_dry_run_plays_every_scenario_without_a_surprise():

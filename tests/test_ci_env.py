@@ -11,7 +11,7 @@ import pytest
 
 import ci_env
 import ci_runtime
-from common import ROOT, PipelineError
+from lib import ROOT, PipelineError
 
 TODAY = dt.date(2026, 11, 30)
 GITHUB = {"GITHUB_REPOSITORY": "octo/trends", "GITHUB_RUN_ID": "123456", "GITHUB_RUN_ATTEMPT": "1"}

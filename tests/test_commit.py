@@ -15,7 +15,9 @@ import commit
 import history
 import publish
 from commit_checks import assert_consistent, files
-from common import data_lock, duckdb_connect, load_contracts, manifest_errors, sha256_file
+from lib.contracts import load_contracts, manifest_errors
+from lib.duck import duckdb_connect
+from lib.files import data_lock, sha256_file
 from staged_run import RUN_DATE, TREND_SCORE, run_script, stage, write_csv
 
 RUN_A = "aaaaaaaa-0000-4000-8000-000000000001"
@@ -23,7 +25,7 @@ RUN_B = "bbbbbbbb-0000-4000-8000-000000000002"
 RUN_C = "cccccccc-0000-4000-8000-000000000003"
 DASHBOARD_CSVS = sorted(c.v1_file for c in load_contracts().values() if c.v1_file != "github_repos_2025.csv")
 
-# every named step of the commit, in order (scripts/commit.py, common.switch_dir)
+# every named step of the commit, in order (scripts/commit.py, lib.files.switch_dir)
 BEFORE_COMMIT = ["after_staging", "after_journal", "after_history_move", "before_record"]
 AFTER_COMMIT = [
     "after_record",
@@ -241,7 +243,9 @@ def test_publish_holds_exactly_the_committed_set_and_no_stale_file(datos, tmp_pa
 )
 def test_duckdb_renders_every_csv_byte_as_render_csv(tmp_path, text):
     """copy_csv (DuckDB COPY, Python only where DuckDB would quote differently) == render_csv, the V1 format."""
-    from common import Column, copy_csv, render_csv
+    from lib.contracts import Column
+    from lib.csvfmt import render_csv
+    from lib.duck import copy_csv
 
     floats = [100.0, 45.67, 0.1, 1 / 3, 1e15, 1e16, 1e-4, 1e-5, -0.0, 0.0, 1e300, 5e-324, float("nan"), float("inf")]
     con = duckdb.connect()

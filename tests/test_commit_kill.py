@@ -15,7 +15,7 @@ import pytest
 
 import history
 from commit_checks import assert_consistent
-from common import ROOT, SECRET_NAMES
+from lib import ROOT, SECRET_NAMES
 from staged_run import RUN_DATE, stage
 
 KILLS = 20

@@ -13,8 +13,10 @@ import duckdb
 import pytest
 
 import history
-from common import CONTRACTS_DIR, load_contracts, sha256_file
 from compact import month_stage
+from lib import CONTRACTS_DIR
+from lib.contracts import load_contracts
+from lib.files import sha256_file
 from staged_run import RUN_DATE, TREND_SCORE, run_script, stage
 
 D = dt.date
@@ -399,7 +401,7 @@ def test_the_replaced_monthly_file_is_refused_once_the_late_merge_is_done(datos,
 
 
 def test_compaction_holds_the_data_folder_lock(datos):
-    from common import data_lock
+    from lib.files import data_lock
 
     state = tree(datos)
     with data_lock(datos, "aggregate run test"):
@@ -435,7 +437,7 @@ def test_make_compact_is_the_verb_a_person_types(datos):
     """`make compact` (compact is a verb that writes no settings file, so it runs in the project itself)."""
     import subprocess
 
-    from common import ROOT
+    from lib import ROOT
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("MAKE")}
     env.update(DATOS=str(datos), RUN_DATE=TODAY.isoformat())

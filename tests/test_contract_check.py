@@ -9,8 +9,8 @@ import subprocess
 
 import pytest
 
-from common import ROOT
-from contract_check import actual_bump, check, required_bump
+from dev.contract_check import actual_bump, check, required_bump
+from lib import ROOT
 
 
 def base() -> dict:

@@ -7,7 +7,8 @@ import random
 
 import pytest
 
-from common import ROOT, Column, PipelineError, load_contracts, parse_contract, schema_canonical_form, schema_hash
+from lib import ROOT, PipelineError
+from lib.contracts import Column, load_contracts, parse_contract, schema_canonical_form, schema_hash
 
 V1_COLUMNS = {
     "trend_score": ["ranking", "tecnologia", "github_score", "so_score", "reddit_score", "trend_score", "fuentes"],

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from common import ROOT, write_source_status
+from lib import ROOT
+from lib.status import write_source_status
 from staged_run import TREND_SCORE, decide, run_script, stage, write_csv
 
 MONDAYS = [dt.date(2026, 10, 26) + dt.timedelta(weeks=i) for i in range(5)]  # ... 2026-11-23

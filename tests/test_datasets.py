@@ -15,10 +15,13 @@ import shutil
 
 import pytest
 
-import common
 import extract_github as gh
 import github_activity as act
 import intersection
+from lib.contracts import load_contract
+from lib.duck import DUCKDB_TYPES, duckdb_connect, run_sql_file, sql_literal
+from lib.files import write_json
+from lib.settings import window_for
 from replay_server import Response, json_response
 from test_extract_github import RECORDED, SENTINEL, serve_recorded
 
@@ -53,7 +56,7 @@ def status(datos):
 def test_framework_activity_on_recorded_data_is_exact(env):
     shutil.copytree(RECORDED, raw(env))
     assert gh.main(["--offline"]) == 0
-    start, end = common.window_for(RUN_DATE)
+    start, end = window_for(RUN_DATE)
     expected = []
     for framework, repo in act.FRAMEWORKS:
         s = repo.replace("/", "__")
@@ -115,10 +118,10 @@ def test_correlation_on_recorded_data_matches_a_plain_python_regression(env):
 
 
 def run_sql(name, tables, variables=None):
-    con = common.duckdb_connect()
+    con = duckdb_connect()
     for view, sql in tables.items():
         con.execute(f"create view {view} as {sql}")
-    return common.run_sql_file(con, name, variables).fetchall()
+    return run_sql_file(con, name, variables).fetchall()
 
 
 def test_correlation_sql_on_three_hand_computed_repositories():
@@ -169,7 +172,7 @@ def stage_sides(staging, languages, frameworks, temas):
     repos += [[f"o/r{i}", lang, "10", "1", "2026-01-01T00:00:00Z", ""] for i, lang in enumerate(languages)]
     write(staging / "github" / "github_repos_2025.csv", repos)
     if frameworks is not None:
-        header = common.load_contract("github_commits").column_names
+        header = load_contract("github_commits").column_names
         rows = [
             [name, "o/" + name, "10", "", "", "", "", "", "", "", "", str(i)] for i, name in enumerate(frameworks, 1)
         ]
@@ -219,7 +222,7 @@ def test_intersection_is_header_only_when_a_side_is_unavailable(tmp_path, monkey
     stage_sides(tmp_path / "staging", ["Python"], None, [["Python", "3"]])
     decision = {"available": ["github", "stackoverflow"], "decision": "publish_with_warning"}
     assert intersection.build(tmp_path / "staging", decision) == ([], "reddit unavailable")
-    common.write_json(tmp_path / "work" / "degradation.json", decision)
+    write_json(tmp_path / "work" / "degradation.json", decision)
     monkeypatch.setenv("DATOS", str(tmp_path))
     assert intersection.main([]) == 0
     out = tmp_path / "work" / "interseccion_github_reddit.csv"
@@ -234,16 +237,16 @@ def fake_snapshot(datos, run_date, rows, generated="2026-11-20T00:00:00Z"):
     import uuid
 
     run_id = str(uuid.uuid4())
-    contract = common.load_contract("github_commits")
+    contract = load_contract("github_commits")
     target = contract.history_path(datos, run_date)
     target.parent.mkdir(parents=True, exist_ok=True)
-    values = ", ".join(f"({common.sql_literal(f)}, {n})" for f, n in rows)
+    values = ", ".join(f"({sql_literal(f)}, {n})" for f, n in rows)
     # every contract column in order and type (history.read_snapshot refuses any other schema), then the two extras
     given = {"framework": "framework", "commits_2025": "cast(n as bigint)"}
     columns = ", ".join(
-        f"{given.get(c.name, f'cast(null as {common.DUCKDB_TYPES[c.type]})')} as {c.name}" for c in contract.columns
+        f"{given.get(c.name, f'cast(null as {DUCKDB_TYPES[c.type]})')} as {c.name}" for c in contract.columns
     )
-    con = common.duckdb_connect()
+    con = duckdb_connect()
     con.execute(
         f"copy (select {columns}, '{run_id}' as run_id, date '{run_date}' as snapshot_date "
         f"from (values {values}) t(framework, n)) to '{target}' (format parquet)"
@@ -255,7 +258,7 @@ def fake_snapshot(datos, run_date, rows, generated="2026-11-20T00:00:00Z"):
         "published": True,
         "datasets": [{"dataset_logical_name": "github_commits", "history_path": str(target.relative_to(datos))}],
     }
-    common.write_json(datos / "metadata" / "runs" / f"{run_id}.json", record)
+    write_json(datos / "metadata" / "runs" / f"{run_id}.json", record)
     return target
 
 

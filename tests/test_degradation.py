@@ -11,11 +11,12 @@ import sys
 
 import pytest
 
-import common
 import degradation
+from lib import ROOT, SOURCES, PipelineError
+from lib.status import write_source_status
 from trend_engine import DEFAULT_WEIGHTS, INPUT_FILES
 
-CASE = common.ROOT / "tests" / "fixtures" / "equivalence" / "realistic_week"
+CASE = ROOT / "tests" / "fixtures" / "equivalence" / "realistic_week"
 RUN_DATE = dt.date(2026, 11, 23)
 
 
@@ -25,14 +26,14 @@ def stage(root, source, status="ok"):
     folder.mkdir(parents=True, exist_ok=True)
     shutil.copy(CASE / INPUT_FILES[source], folder / INPUT_FILES[source])
     errors = ["HTTP 503 after 4 attempts"] if status == "failed" else []
-    common.write_source_status(
+    write_source_status(
         folder, source=source, status=status, run_date=RUN_DATE, files=[INPUT_FILES[source]], errors=errors
     )
     return folder
 
 
 def test_three_sources_publish_with_the_default_weights(tmp_path):
-    for source in common.SOURCES:
+    for source in SOURCES:
         stage(tmp_path, source)
     doc = degradation.decide(tmp_path)
     assert doc["decision"] == "publish"
@@ -41,9 +42,9 @@ def test_three_sources_publish_with_the_default_weights(tmp_path):
     assert doc["weights"] == DEFAULT_WEIGHTS
 
 
-@pytest.mark.parametrize("missing", common.SOURCES)
+@pytest.mark.parametrize("missing", SOURCES)
 def test_two_sources_publish_with_a_warning_and_renormalised_weights(tmp_path, missing):
-    for source in common.SOURCES:
+    for source in SOURCES:
         if source != missing:
             stage(tmp_path, source)
     doc = degradation.decide(tmp_path)
@@ -51,7 +52,7 @@ def test_two_sources_publish_with_a_warning_and_renormalised_weights(tmp_path, m
     assert missing in doc["unavailable"] and missing in doc["reason"]
     assert doc["weights"][missing] == 0
     assert math.isclose(sum(doc["weights"].values()), 1.0)
-    kept = [s for s in common.SOURCES if s != missing]
+    kept = [s for s in SOURCES if s != missing]
     total = sum(DEFAULT_WEIGHTS[s] for s in kept)
     for source in kept:
         assert math.isclose(doc["weights"][source], DEFAULT_WEIGHTS[source] / total)
@@ -64,7 +65,7 @@ def test_no_reddit_gives_the_weights_of_the_v1_table(tmp_path):
     assert weights["github"] == pytest.approx(0.40 / 0.75) and weights["stackoverflow"] == pytest.approx(0.35 / 0.75)
 
 
-@pytest.mark.parametrize("only", common.SOURCES)
+@pytest.mark.parametrize("only", SOURCES)
 def test_one_source_fails(tmp_path, only):
     stage(tmp_path, only)
     doc = degradation.decide(tmp_path)
@@ -78,11 +79,11 @@ def test_no_source_fails(tmp_path):
     assert doc["decision"] == "fail"
     assert doc["available"] == []
     assert doc["weights"] == {"github": 0.0, "stackoverflow": 0.0, "reddit": 0.0}
-    assert set(doc["unavailable"]) == set(common.SOURCES)
+    assert set(doc["unavailable"]) == set(SOURCES)
 
 
 def test_a_staged_file_changed_after_its_status_was_written_is_unavailable(tmp_path):
-    for source in common.SOURCES:
+    for source in SOURCES:
         stage(tmp_path, source)
     staged = tmp_path / "stackoverflow" / INPUT_FILES["stackoverflow"]
     staged.write_text(staged.read_text(encoding="utf-8") + "rust,99999\n", encoding="utf-8")
@@ -93,7 +94,7 @@ def test_a_staged_file_changed_after_its_status_was_written_is_unavailable(tmp_p
 
 
 def test_missing_status_file_is_unavailable(tmp_path):
-    for source in common.SOURCES:
+    for source in SOURCES:
         stage(tmp_path, source)
     (tmp_path / "github" / "_source_status.json").unlink()
     doc = degradation.decide(tmp_path)
@@ -103,7 +104,7 @@ def test_missing_status_file_is_unavailable(tmp_path):
 
 
 def test_an_unreadable_status_file_is_unavailable(tmp_path):
-    for source in common.SOURCES:
+    for source in SOURCES:
         stage(tmp_path, source)
     (tmp_path / "reddit" / "_source_status.json").write_text('{"status": "ok"', encoding="utf-8")
     doc = degradation.decide(tmp_path)
@@ -122,11 +123,11 @@ def test_failed_status_is_unavailable_and_partial_is_available(tmp_path):
 
 
 def test_a_status_that_does_not_list_the_trend_input_is_unavailable(tmp_path):
-    for source in common.SOURCES:
+    for source in SOURCES:
         stage(tmp_path, source)
     folder = tmp_path / "reddit"
     (folder / "other.csv").write_text("a\n1\n", encoding="utf-8")
-    common.write_source_status(folder, source="reddit", status="ok", run_date=RUN_DATE, files=["other.csv"])
+    write_source_status(folder, source="reddit", status="ok", run_date=RUN_DATE, files=["other.csv"])
     doc = degradation.decide(tmp_path)
     assert "reddit_temas_emergentes.csv is not among the staged files" in doc["unavailable"]["reddit"]
 
@@ -136,7 +137,7 @@ def test_cli_writes_the_decision_and_exits_0_even_when_it_is_fail(tmp_path):
     out = tmp_path / "work" / "degradation.json"
     proc = subprocess.run(
         [sys.executable, "scripts/degradation.py", "--staging", str(tmp_path / "staging"), "--output", str(out)],
-        cwd=common.ROOT,
+        cwd=ROOT,
         capture_output=True,
         text=True,
         env={"PATH": "/usr/bin:/bin", "DATOS": str(tmp_path)},
@@ -147,11 +148,11 @@ def test_cli_writes_the_decision_and_exits_0_even_when_it_is_fail(tmp_path):
 
 
 def test_cli_defaults_to_the_run_folder(tmp_path):
-    for source in common.SOURCES:
+    for source in SOURCES:
         stage(tmp_path / "staging", source)
     proc = subprocess.run(
         [sys.executable, "scripts/degradation.py"],
-        cwd=common.ROOT,
+        cwd=ROOT,
         capture_output=True,
         text=True,
         env={"PATH": "/usr/bin:/bin", "DATOS": str(tmp_path), "RUN_DATE": RUN_DATE.isoformat()},
@@ -182,14 +183,14 @@ def test_configured_weights_are_renormalised_the_same_way(tmp_path, monkeypatch)
 def test_bad_configured_weights_are_named(tmp_path, monkeypatch, value, message):
     monkeypatch.setenv("TREND_WEIGHTS", value)
     stage(tmp_path, "github")
-    with pytest.raises(common.PipelineError, match=message):
+    with pytest.raises(PipelineError, match=message):
         degradation.decide(tmp_path)
 
 
 def test_a_source_staged_for_another_run_date_is_unavailable(tmp_path):
-    for source in common.SOURCES:
+    for source in SOURCES:
         stage(tmp_path, source)
-    common.write_source_status(
+    write_source_status(
         tmp_path / "reddit",
         source="reddit",
         status="ok",

@@ -9,8 +9,8 @@ import subprocess
 import pandas as pd
 import pytest
 
-import common
 import equivalence
+from lib import ROOT
 
 CASES = sorted(p.name for p in equivalence.CASES_DIR.iterdir() if p.is_dir())
 REQUIRED_CASES = {
@@ -34,7 +34,7 @@ def test_every_baseline_case_is_there_with_its_three_files():
 def test_make_equivalence_passes_and_reports_every_case(tmp_path):
     proc = subprocess.run(
         ["make", "equivalence"],
-        cwd=common.ROOT,
+        cwd=ROOT,
         capture_output=True,
         text=True,
         env={**os.environ, "DATOS": str(tmp_path)},
@@ -70,15 +70,11 @@ def test_the_duplicate_case_merges_v1_rows_and_says_so():
 def test_make_equivalence_on_a_v1_folder(tmp_path):
     folder = tmp_path / "v1"
     shutil.copytree(equivalence.CASES_DIR / "realistic_week", folder)
-    proc = subprocess.run(
-        ["make", "equivalence", f"INPUT_DIR={folder}"], cwd=common.ROOT, capture_output=True, text=True
-    )
+    proc = subprocess.run(["make", "equivalence", f"INPUT_DIR={folder}"], cwd=ROOT, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.splitlines()[-2].startswith("v1: max |score diff| 0.0000")
     (folder / "so_volumen_preguntas.csv").unlink()
-    proc = subprocess.run(
-        ["make", "equivalence", f"INPUT_DIR={folder}"], cwd=common.ROOT, capture_output=True, text=True
-    )
+    proc = subprocess.run(["make", "equivalence", f"INPUT_DIR={folder}"], cwd=ROOT, capture_output=True, text=True)
     assert proc.returncode != 0 and "lacks so_volumen_preguntas.csv" in proc.stderr
 
 

@@ -16,13 +16,16 @@ from collections import Counter
 
 import pytest
 
-import common
 import extract_github as gh
+from lib import ROOT
+from lib.cli import run_cli
+from lib.settings import window_for
+from lib.status import check_source
 from replay_server import Response, json_response
 
 SENTINEL = "ghp_SENTINEL0123456789abcdefABCDEF"
 RUN_DATE = "2026-11-23"
-RECORDED = common.ROOT / "datos" / "recorded" / "github" / RUN_DATE
+RECORDED = ROOT / "datos" / "recorded" / "github" / RUN_DATE
 EXCLUDED = {"sin especificar", "llms/ai", "ai/ml", "ai", "llm", "genai", "artificial intelligence"}
 
 
@@ -122,7 +125,7 @@ def live(monkeypatch, replay):
 
 
 def test_window_is_split_into_13_clipped_calendar_months():
-    months = gh.months_in_window(*common.window_for(dt.date(2026, 11, 23)))
+    months = gh.months_in_window(*window_for(dt.date(2026, 11, 23)))
     assert len(months) == 13
     assert months[0].query == "created:2025-11-23..2025-11-30"
     assert months[1].query == "created:2025-12-01..2025-12-31"
@@ -229,7 +232,7 @@ def test_transform_on_recorded_data_is_exact(env):
     assert languages[1] == ["Python", "635", "23.09"]
     assert languages[2] == ["TypeScript", "552", "20.07"]
 
-    status, problems = common.check_source(staging(env))
+    status, problems = check_source(staging(env))
     assert problems == []
     assert status["status"] == "ok" and status["requests"] == 0 and status["errors"] == []
     assert status["files"]["github_repos_2025.csv"]["rows"] == 3000
@@ -362,17 +365,17 @@ def test_sentinel_token_never_leaks(env, replay, monkeypatch, capsys, caplog):
 
 def test_missing_token_fails_at_once_naming_it(env, replay, monkeypatch, capsys):
     monkeypatch.setenv("GITHUB_API_URL", replay.url)
-    assert common.run_cli(gh.main, []) == 2
+    assert run_cli(gh.main, []) == 2
     assert "GH_PAT" in capsys.readouterr().err
     assert replay.requests == []
 
 
 def test_offline_without_raw_or_with_incomplete_raw_fails_clearly(env, capsys):
-    assert common.run_cli(gh.main, ["--offline"]) == 2
+    assert run_cli(gh.main, ["--offline"]) == 2
     assert "holds no raw responses" in capsys.readouterr().err
     copy_recorded(env)
     (raw_dir(env) / "search_2026-02_p4.json.gz").unlink()
-    assert common.run_cli(gh.main, ["--offline"]) == 2
+    assert run_cli(gh.main, ["--offline"]) == 2
     assert "1 responses missing, first search_2026-02_p4.json.gz" in capsys.readouterr().err
     assert not (staging(env) / "_source_status.json").exists()
 
@@ -380,7 +383,7 @@ def test_offline_without_raw_or_with_incomplete_raw_fails_clearly(env, capsys):
 def test_help_works_offline_without_secrets():
     out = subprocess.run(
         [sys.executable, "scripts/extract_github.py", "-h"],
-        cwd=common.ROOT,
+        cwd=ROOT,
         capture_output=True,
         text=True,
         env={"PATH": "/usr/bin:/bin"},
@@ -392,7 +395,7 @@ def test_help_works_offline_without_secrets():
 def test_bundled_recorded_data_is_what_the_seeded_generator_makes():
     import random
 
-    import gen_recorded_rest as gen
+    from dev import gen_recorded_rest as gen
 
     # the last week is made exactly as before the other weeks existed: the seeded search pages, then Stack Exchange
     rng = random.Random(gen.SEED)
@@ -403,7 +406,7 @@ def test_bundled_recorded_data_is_what_the_seeded_generator_makes():
     ]
     for run_date, sources in weeks.items():
         for source, files in sources.items():
-            folder = common.ROOT / "datos" / "recorded" / source / run_date.isoformat()
+            folder = ROOT / "datos" / "recorded" / source / run_date.isoformat()
             assert sorted(p.name for p in folder.iterdir()) == sorted(files), f"run `make recorded` ({folder})"
             for name, answer in files.items():
                 body = gzip.decompress((folder / name).read_bytes())

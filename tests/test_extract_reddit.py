@@ -17,9 +17,12 @@ from urllib.parse import parse_qs
 
 import pytest
 
-import common
 import extract_reddit as er
-import gen_recorded_reddit as gen
+from dev import gen_recorded_reddit as gen
+from lib.cli import run_cli
+from lib.contracts import load_contract
+from lib.csvfmt import render_csv
+from lib.settings import window_for
 from replay_server import Request, Response, json_response
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,7 +30,7 @@ SCRIPT = ROOT / "scripts" / "extract_reddit.py"
 RECORDED = ROOT / "datos" / "recorded" / "reddit" / "2026-11-23"
 CLIENT_ID = "cid-SENTINEL-5e6f7a8b"
 SECRET = "sk-SENTINEL-reddit-secret-0123456789"
-WINDOW = common.window_for(dt.date(2026, 11, 23))
+WINDOW = window_for(dt.date(2026, 11, 23))
 
 # --------------------------------------------------------------------------- small Reddit listings
 # Posts in Reddit's t3 shape and a replay-server responder for GET /r/<sub>/new that pages with `after` and
@@ -154,7 +157,7 @@ def raw_dir(env) -> Path:
 
 
 def run(*args: str) -> int:
-    return common.run_cli(er.main, list(args))
+    return run_cli(er.main, list(args))
 
 
 def status(env) -> dict:
@@ -621,8 +624,8 @@ TRAP_POSTS = [
 def test_transform_gives_exact_v1_csvs_with_the_traps():
     posts = [{"title": t, "selftext": s} for t, s in TRAP_POSTS]
     temas, frameworks = er.transform(posts, er.load_keywords())
-    temas_csv = common.render_csv(common.load_contract("reddit_temas").column_names, temas).decode()
-    sent_csv = common.render_csv(common.load_contract("reddit_sentimiento").column_names, frameworks).decode()
+    temas_csv = render_csv(load_contract("reddit_temas").column_names, temas).decode()
+    sent_csv = render_csv(load_contract("reddit_sentimiento").column_names, frameworks).decode()
     assert temas_csv == TEMAS_HEADER + "Python,4\nIA/Machine Learning,2\nCloud,1\nDevOps,1\n"
     assert sent_csv == SENT_HEADER + (
         "Django,3,1,1,1,33.33,33.33,33.33\n"

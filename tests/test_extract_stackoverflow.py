@@ -15,13 +15,16 @@ from urllib.parse import quote
 
 import pytest
 
-import common
 import extract_stackoverflow as so
+from lib import ROOT, PipelineError
+from lib.cli import run_cli
+from lib.settings import window_for
+from lib.status import check_source
 from replay_server import Response, json_response
 
 SENTINEL = "SENTINELkey0123456789(("
 RUN_DATE = "2026-11-23"
-RECORDED = common.ROOT / "datos" / "recorded" / "stackoverflow" / RUN_DATE
+RECORDED = ROOT / "datos" / "recorded" / "stackoverflow" / RUN_DATE
 TAGS = ["python", "javascript", "typescript", "java", "go", "c#", "php", "c++", "ruby", "kotlin"]
 ACCEPT = ["reactjs", "vue.js", "angular", "next.js", "svelte"]
 MONTHS = [f"2025-{m:02d}" for m in (11, 12)] + [f"2026-{m:02d}" for m in range(1, 11)]
@@ -106,7 +109,7 @@ def test_last_12_complete_months_oldest_first():
 
 
 def test_trend_tags_must_match_the_contract():
-    with pytest.raises(common.PipelineError, match="SO_TREND_TAGS='python,go' must be 'python,javascript,typescript'"):
+    with pytest.raises(PipelineError, match="SO_TREND_TAGS='python,go' must be 'python,javascript,typescript'"):
         so.SoSettings.from_env({"SO_TREND_TAGS": "python,go"}, ["python", "javascript", "typescript"])
 
 
@@ -141,7 +144,7 @@ def test_transform_on_recorded_data_is_exact(env):
     assert accept[1] == ["reactjs", str(total), str(accepted), f"{accepted / total * 100:.2f}"]
     assert accept[1] == ["reactjs", "4636", "1414", "30.50"]  # pinned: 1414 / 4636 = 0.30500...
 
-    doc, problems = common.check_source(staging(env))
+    doc, problems = check_source(staging(env))
     assert problems == [] and doc["status"] == "ok" and doc["requests"] == 0
     assert {name: meta["rows"] for name, meta in doc["files"].items()} == {
         "so_volumen_preguntas.csv": 10,
@@ -156,8 +159,8 @@ def test_acceptance_rate_is_zero_when_there_are_no_questions():
         {},
         [
             (
-                so.Count("t", "svelte", *common.window_for(dt.date(2026, 11, 23))),
-                so.Count("a", "svelte", *common.window_for(dt.date(2026, 11, 23)), True),
+                so.Count("t", "svelte", *window_for(dt.date(2026, 11, 23))),
+                so.Count("a", "svelte", *window_for(dt.date(2026, 11, 23)), True),
             )
         ],
     )
@@ -347,24 +350,24 @@ def test_sentinel_key_never_leaks(env, replay, monkeypatch, capsys, caplog):
 
 def test_missing_key_fails_at_once_naming_it(env, replay, monkeypatch, capsys):
     monkeypatch.setenv("STACKEXCHANGE_API_URL", replay.url)
-    assert common.run_cli(so.main, []) == 2
+    assert run_cli(so.main, []) == 2
     assert "STACKOVERFLOW_KEY" in capsys.readouterr().err
     assert replay.requests == []
 
 
 def test_offline_with_incomplete_raw_fails_clearly(env, capsys):
-    assert common.run_cli(so.main, ["--offline"]) == 2
+    assert run_cli(so.main, ["--offline"]) == 2
     assert "holds no raw responses" in capsys.readouterr().err
     shutil.copytree(RECORDED, raw_dir(env))
     (raw_dir(env) / "tendencia_2026-02_typescript.json.gz").unlink()
-    assert common.run_cli(so.main, ["--offline"]) == 2
+    assert run_cli(so.main, ["--offline"]) == 2
     assert "first tendencia_2026-02_typescript.json.gz" in capsys.readouterr().err
 
 
 def test_help_works_offline_without_secrets():
     out = subprocess.run(
         [sys.executable, "scripts/extract_stackoverflow.py", "-h"],
-        cwd=common.ROOT,
+        cwd=ROOT,
         capture_output=True,
         text=True,
         env={"PATH": "/usr/bin:/bin"},

@@ -9,7 +9,6 @@ import time
 
 import pytest
 
-from common import load_raw, save_raw
 from http_client import (
     GitHubClient,
     HttpError,
@@ -18,6 +17,7 @@ from http_client import (
     retry_after,
     summarize,
 )
+from lib.files import load_raw, save_raw
 from replay_server import Response, json_response
 
 SENTINEL = "sk-SENTINEL-0123456789abcdef"

@@ -8,8 +8,9 @@ import gzip
 
 import pytest
 
-import common
 from http_client import GitHubClient, HttpError, HttpSettings, StackExchangeClient
+from lib import PipelineError
+from lib.files import RAW_MAX_BYTES, load_raw, save_raw
 from replay_server import Response, json_response
 
 SENTINEL = "sk-SENTINEL-0123456789abcdef"
@@ -54,7 +55,7 @@ def test_the_cap_is_a_setting_and_a_page_under_it_is_read_whole(replay):
         GitHubClient(replay.url, small, SENTINEL).get("/search/repositories")
     assert GitHubClient(replay.url, FAST, SENTINEL).get("/search/repositories").data["pad"] == "x" * 5000
     assert HttpSettings.from_env({"HTTP_MAX_BYTES": "2048"}).max_bytes == 2048
-    with pytest.raises(common.PipelineError, match="HTTP_MAX_BYTES='lots' is not"):
+    with pytest.raises(PipelineError, match="HTTP_MAX_BYTES='lots' is not"):
         HttpSettings.from_env({"HTTP_MAX_BYTES": "lots"})
 
 
@@ -70,22 +71,22 @@ def test_the_cap_is_a_setting_and_a_page_under_it_is_read_whole(replay):
 def test_a_corrupt_raw_file_says_how_to_drop_it(tmp_path, content, words):
     path = tmp_path / "page.json.gz"
     path.write_bytes(content)
-    with pytest.raises(common.PipelineError) as err:
-        common.load_raw(path)
+    with pytest.raises(PipelineError) as err:
+        load_raw(path)
     assert words in str(err.value) and str(path) in str(err.value)
 
 
 def test_a_raw_gzip_bomb_is_refused_without_inflating_it_whole(tmp_path):
     path = tmp_path / "page.json.gz"
     path.write_bytes(gzip.compress(b" " * (4 << 20), compresslevel=1))
-    with pytest.raises(common.PipelineError, match="larger than 1,048,576 bytes once decoded: delete it"):
-        common.load_raw(path, limit=1 << 20)
-    assert common.RAW_MAX_BYTES >= 32 << 20  # the default leaves room for any real page
+    with pytest.raises(PipelineError, match="larger than 1,048,576 bytes once decoded: delete it"):
+        load_raw(path, limit=1 << 20)
+    assert RAW_MAX_BYTES >= 32 << 20  # the default leaves room for any real page
 
 
 def test_raw_files_are_scrubbed_of_every_secret_in_the_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("REDDIT_CLIENT_SECRET", SENTINEL)
     path = tmp_path / "page.json.gz"
-    common.save_raw(path, f'{{"title": "leak {SENTINEL} here"}}'.encode())
+    save_raw(path, f'{{"title": "leak {SENTINEL} here"}}'.encode())
     assert SENTINEL.encode() not in gzip.decompress(path.read_bytes())
-    assert common.load_raw(path) == {"title": "leak *** here"}
+    assert load_raw(path) == {"title": "leak *** here"}

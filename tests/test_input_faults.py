@@ -9,13 +9,14 @@ import shutil
 
 import pytest
 
-import common
 import extract_github
 import extract_stackoverflow
 import trend_engine
+from lib import ROOT
+from lib.cli import run_cli
 from trend_engine import INPUT_FILES
 
-CASE = common.ROOT / "tests" / "fixtures" / "equivalence" / "realistic_week"
+CASE = ROOT / "tests" / "fixtures" / "equivalence" / "realistic_week"
 
 
 def flat_inputs(tmp_path):
@@ -29,7 +30,7 @@ def flat_inputs(tmp_path):
 def test_a_non_utf8_header_is_named_not_a_unicode_traceback(tmp_path, capsys):
     folder = flat_inputs(tmp_path)
     (folder / INPUT_FILES["github"]).write_bytes(b"repo_name,lan\xe9guage\n")
-    code = common.run_cli(trend_engine.main, ["--input-dir", str(folder), "--output", str(tmp_path / "t.csv")])
+    code = run_cli(trend_engine.main, ["--input-dir", str(folder), "--output", str(tmp_path / "t.csv")])
     err = capsys.readouterr().err
     assert code == 2 and "unexpected" not in err
     assert "is not UTF-8" in err and INPUT_FILES["github"] in err
@@ -49,7 +50,7 @@ def test_an_unreadable_staged_input_in_a_run_writes_no_score_and_says_why(tmp_pa
     output.parent.mkdir()
     output.write_text("an older score\n")
     args = ["--staging", str(staging), "--degradation", str(decision), "--output", str(output)]
-    code = common.run_cli(trend_engine.main, args)
+    code = run_cli(trend_engine.main, args)
     err = capsys.readouterr().err
     assert code == 0 and not output.exists()  # never an older score left looking current
     assert "not computed, a staged input cannot be read" in err and "unexpected" not in err
@@ -69,10 +70,10 @@ def test_an_unreadable_staged_input_in_a_run_writes_no_score_and_says_why(tmp_pa
 def test_a_malformed_cached_raw_page_says_how_to_drop_it(rest_run, capsys, source, page, content, words):
     module = {"github": extract_github, "stackoverflow": extract_stackoverflow}[source]
     raw = rest_run / "raw" / source / "2026-11-23"
-    shutil.copytree(common.ROOT / "datos" / "recorded" / source / "2026-11-23", raw)
+    shutil.copytree(ROOT / "datos" / "recorded" / source / "2026-11-23", raw)
     pages = [p for p in raw.iterdir() if p.name.startswith(page) and p.name.endswith(".json.gz")]
     victim = sorted(p for p in pages if "filter" not in p.name)[0]
     victim.write_bytes(content)
-    assert common.run_cli(module.main, ["--offline"]) == 2
+    assert run_cli(module.main, ["--offline"]) == 2
     err = capsys.readouterr().err
     assert words in err and victim.name in err and "unexpected" not in err

@@ -6,7 +6,7 @@ import copy
 
 import pytest
 
-from common import manifest_errors
+from lib.contracts import manifest_errors
 
 RUN_ID = "3f2b8c1e-4d5a-4b6c-8d7e-9f0a1b2c3d4e"
 

@@ -16,7 +16,9 @@ import bridge
 import history
 import publish
 from commit_checks import committed_set
-from common import ROOT, SECRET_NAMES, load_contracts, sha256_file
+from lib import ROOT, SECRET_NAMES
+from lib.contracts import load_contracts
+from lib.files import sha256_file
 
 DEMO_DATE = "2026-11-23"
 V1_FILES = sorted(c.v1_file for c in load_contracts().values())

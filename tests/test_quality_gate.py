@@ -14,8 +14,11 @@ import pytest
 
 import quality_gate as gate
 import staged
-from common import ROOT, PipelineError, iso_utc, load_contracts, parse_contract, write_source_status
-from common import run_cli as common_run_cli
+from lib import ROOT, PipelineError
+from lib.cli import run_cli as common_run_cli
+from lib.contracts import load_contracts, parse_contract
+from lib.settings import iso_utc
+from lib.status import write_source_status
 
 FIXTURES = Path(__file__).parent / "fixtures" / "gate"
 RUN_DATE = dt.date(2026, 11, 23)
@@ -107,7 +110,7 @@ def write_snapshot(datos: Path, name: str, day: dt.date, csv_path: Path, edit=No
     import duckdb
     import pandas as pd
 
-    from common import DUCKDB_TYPES, quote_ident
+    from lib.duck import DUCKDB_TYPES, quote_ident
 
     contract = CONTRACTS[name]
     frame = pd.read_csv(csv_path, dtype=str, keep_default_na=False)

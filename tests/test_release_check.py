@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import release_check
-from common import ROOT
+from lib import ROOT
 from release_check import Checker, Criterion
 
 MAKEFILE = """\

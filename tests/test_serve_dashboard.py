@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from common import PipelineError
+from lib import PipelineError
 from serve_dashboard import choose_data_dir, main, parse_mount, parse_port, resolve, start
 
 FIXTURES = Path(__file__).parent / "fixtures" / "dashboard"

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from common import ROOT
+from lib import ROOT
 
 SETTINGS = (
     "RUN_DATE",

@@ -9,20 +9,21 @@ import shutil
 
 import pytest
 
-import common
 import degradation
+from lib import ROOT, SOURCES
+from lib.status import check_source, write_source_status
 from trend_engine import INPUT_FILES
 
-CASE = common.ROOT / "tests" / "fixtures" / "equivalence" / "realistic_week"
+CASE = ROOT / "tests" / "fixtures" / "equivalence" / "realistic_week"
 RUN_DATE = dt.date(2026, 11, 23)
 
 
 def stage_all(root):
-    for source in common.SOURCES:
+    for source in SOURCES:
         folder = root / source
         folder.mkdir(parents=True, exist_ok=True)
         shutil.copy(CASE / INPUT_FILES[source], folder / INPUT_FILES[source])
-        common.write_source_status(folder, source=source, status="ok", run_date=RUN_DATE, files=[INPUT_FILES[source]])
+        write_source_status(folder, source=source, status="ok", run_date=RUN_DATE, files=[INPUT_FILES[source]])
     return root
 
 
@@ -42,7 +43,7 @@ def test_a_status_naming_a_file_outside_its_folder_is_refused(tmp_path, name):
         doc["files"][name] = {"rows": 1, "sha256": "0" * 64}
 
     edit_status(folder, add)
-    _, problems = common.check_source(folder)
+    _, problems = check_source(folder)
     assert len(problems) == 1 and repr(name) in problems[0]
     assert "inside its folder" in problems[0] or "hidden files" in problems[0]
     decision = degradation.decide(root, RUN_DATE)
@@ -55,7 +56,7 @@ def test_a_staged_file_that_is_a_symlink_is_refused_even_with_the_right_checksum
     target = tmp_path / "elsewhere.csv"
     shutil.move(folder / INPUT_FILES["reddit"], target)
     (folder / INPUT_FILES["reddit"]).symlink_to(target)
-    _, problems = common.check_source(folder)
+    _, problems = check_source(folder)
     assert problems and "symbolic link" in problems[0]
     assert "reddit" in degradation.decide(root, RUN_DATE)["unavailable"]
 
@@ -65,7 +66,7 @@ def test_a_status_file_that_is_a_symlink_is_refused(tmp_path):
     folder = root / "github"
     shutil.move(folder / "_source_status.json", tmp_path / "status.json")
     (folder / "_source_status.json").symlink_to(tmp_path / "status.json")
-    doc, problems = common.check_source(folder)
+    doc, problems = check_source(folder)
     assert doc is None and "symbolic link" in problems[0]
 
 
@@ -77,7 +78,7 @@ def test_a_row_count_that_does_not_match_the_file_is_refused(tmp_path):
         doc["files"][INPUT_FILES["github"]]["rows"] += 1
 
     edit_status(folder, lie)
-    _, problems = common.check_source(folder)
+    _, problems = check_source(folder)
     assert len(problems) == 1 and "data rows, its status says" in problems[0]
     assert "github" in degradation.decide(root, RUN_DATE)["unavailable"]
 
@@ -93,8 +94,8 @@ def test_row_counts_are_quoting_aware_and_ignore_a_missing_final_newline(tmp_pat
     }
     for name, body in cases.items():
         (tmp_path / name).write_bytes(body)
-    common.write_source_status(tmp_path, source="github", status="ok", run_date=RUN_DATE, files=sorted(cases))
-    doc, problems = common.check_source(tmp_path)
+    write_source_status(tmp_path, source="github", status="ok", run_date=RUN_DATE, files=sorted(cases))
+    doc, problems = check_source(tmp_path)
     assert problems == []
     assert {n: m["rows"] for n, m in doc["files"].items()} == {
         "crlf.csv": 1,
@@ -123,7 +124,7 @@ def test_a_status_file_of_the_wrong_shape_gives_words_not_a_traceback(tmp_path, 
         path.mkdir()
     else:
         path.write_bytes(content)
-    doc, problems = common.check_source(folder)
+    doc, problems = check_source(folder)
     assert doc is None and any(words in p for p in problems), problems
     decision = degradation.decide(tmp_path, RUN_DATE)
     assert decision["sources"]["github"]["status"] == "invalid" and "github" in decision["unavailable"]
@@ -134,7 +135,7 @@ def test_a_scored_source_with_no_data_rows_is_not_available_at_full_weight(tmp_p
     folder = root / "reddit"
     header = (folder / INPUT_FILES["reddit"]).read_text().splitlines()[0]
     (folder / INPUT_FILES["reddit"]).write_text(header + "\n")
-    common.write_source_status(folder, source="reddit", status="ok", run_date=RUN_DATE, files=[INPUT_FILES["reddit"]])
+    write_source_status(folder, source="reddit", status="ok", run_date=RUN_DATE, files=[INPUT_FILES["reddit"]])
     decision = degradation.decide(root, RUN_DATE)
     assert decision["decision"] == "publish_with_warning"
     assert "no data rows" in decision["unavailable"]["reddit"]

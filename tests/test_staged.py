@@ -12,7 +12,8 @@ import pytest
 
 import quality_gate as gate
 import staged
-from common import load_contracts
+from lib.contracts import load_contracts
+from lib.duck import duckdb_connect
 
 CONTRACTS = load_contracts()
 FIXTURES = Path(__file__).parent / "fixtures" / "gate" / "staging"
@@ -172,7 +173,7 @@ def test_one_connection_parses_many_files_without_leaking_rejects(tmp_path):
     good.write_text(HEADER + GOOD)
     parsed = staged.load_all({"github_repos": CONTRACTS["github_repos"]}, {"github_repos": bad})
     assert not parsed["github_repos"].readable
-    con = __import__("common").duckdb_connect()
+    con = duckdb_connect()
     assert not staged.load(CONTRACTS["github_repos"], bad, con).readable
     assert staged.load(CONTRACTS["github_repos"], good, con).ok  # the earlier file's rejects are gone
     assert staged.load_all(CONTRACTS, {"unknown": good}) == {"unknown": None}
@@ -223,13 +224,15 @@ def test_a_negative_count_and_a_percentage_past_100_are_critical(tmp_path):
 
 
 def test_read_typed_csv_goes_through_the_same_parser_and_refuses_what_the_gate_refuses(tmp_path):
-    import common
+    from lib import PipelineError
+    from lib.duck import duckdb_connect
+    from staged import read_typed_csv
 
-    con = common.duckdb_connect()
+    con = duckdb_connect()
     contract = CONTRACTS["github_repos"]
     good = tmp_path / "good.csv"
     good.write_text(HEADER + GOOD)
-    assert con_rows(common.read_typed_csv(con, good, contract)) == [("acme/a", "Python", 10, 2)]
+    assert con_rows(read_typed_csv(con, good, contract)) == [("acme/a", "Python", 10, 2)]
     for body, words in [
         (HEADER + "acme/a,Python,inf,2,2026-01-14T09:12:44Z,x\n", "line 2, stars='inf'"),
         (
@@ -240,8 +243,8 @@ def test_read_typed_csv_goes_through_the_same_parser_and_refuses_what_the_gate_r
     ]:
         bad = tmp_path / "bad.csv"
         bad.write_text(body)
-        with pytest.raises(common.PipelineError, match=re.escape(words)):
-            common.read_typed_csv(con, bad, contract)
+        with pytest.raises(PipelineError, match=re.escape(words)):
+            read_typed_csv(con, bad, contract)
 
 
 def con_rows(relation) -> list[tuple]:

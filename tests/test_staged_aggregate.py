@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from common import sha256_file, write_source_status
+from lib.files import sha256_file
+from lib.status import write_source_status
 from staged_run import ROWS, RUN_DATE, run_script, stage
 
 RUN_CLEAN = "33333333-3333-4333-8333-333333333333"

@@ -13,7 +13,8 @@ import pytest
 
 import trend_engine
 import v1_oracle
-from common import ROOT, SECRET_NAMES, write_source_status
+from lib import ROOT, SECRET_NAMES
+from lib.status import write_source_status
 from staged_run import RUN_DATE, TREND_SCORE, decide, run_script, stage, write_csv
 
 RUN_A = "aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa"
@@ -284,11 +285,11 @@ def test_make_refuses_a_bad_switch_before_running_anything(project, setting, mes
 @pytest.mark.parametrize("case", sorted(p.name for p in (ROOT / "tests/fixtures/equivalence").iterdir() if p.is_dir()))
 def test_the_v1_engine_publishes_the_same_bytes_as_v2_on_every_baseline_case(case):
     """docs/trend_engine.md says so: the rollback engine changes nothing where V1 was well defined."""
-    import common
+    from lib.duck import duckdb_connect
 
     folder = ROOT / "tests/fixtures/equivalence" / case
     inputs = {s: folder / f for s, f in trend_engine.INPUT_FILES.items()}
     weights = trend_engine.DEFAULT_WEIGHTS
     v1 = trend_engine.csv_text(v1_oracle.publishable_rows(v1_oracle.score_inputs(inputs, weights)))
-    v2 = trend_engine.csv_text(trend_engine.score(common.duckdb_connect(), inputs, weights))
+    v2 = trend_engine.csv_text(trend_engine.score(duckdb_connect(), inputs, weights))
     assert v1 == v2

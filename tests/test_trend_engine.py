@@ -13,11 +13,15 @@ from pathlib import Path
 
 import pytest
 
-import common
 import trend_engine
 import v1_oracle
+from lib import ROOT, SOURCES
+from lib.contracts import load_contract, read_name_map
+from lib.duck import duckdb_connect
+from lib.files import write_json
+from lib.status import write_source_status
 
-CASES = common.ROOT / "tests" / "fixtures" / "equivalence"
+CASES = ROOT / "tests" / "fixtures" / "equivalence"
 ALL = trend_engine.DEFAULT_WEIGHTS
 
 
@@ -51,7 +55,7 @@ def run(folder: Path, weights=ALL, drop=()) -> list[tuple]:
     inputs = inputs_of(folder)
     for source in drop:
         inputs[source] = None
-    return trend_engine.score(common.duckdb_connect(), inputs, weights).fetchall()
+    return trend_engine.score(duckdb_connect(), inputs, weights).fetchall()
 
 
 def by_name(rows) -> dict:
@@ -130,7 +134,7 @@ def test_the_rounding_macro_equals_numpy_on_random_scores(tmp_path):
     import numpy as np
     import pandas as pd
 
-    con = common.duckdb_connect()
+    con = duckdb_connect()
     trend_engine.score(con, inputs_of(v1_folder(tmp_path, so=[("go", 1)])), ALL).fetchall()  # defines the macro
     rng = np.random.default_rng(5)
     low = rng.integers(0, 5000, 200_000)
@@ -193,16 +197,16 @@ GITHUB_NAMES = [
 def test_fallback_names_are_title_cased_exactly_like_python(tmp_path):
     so = [(name, 100 + i) for i, name in enumerate(GITHUB_NAMES)] + [("zz-min", 1)]
     rows = run(v1_folder(tmp_path, so=so))
-    name_map = common.read_name_map()
+    name_map = read_name_map()
     expected = {name_map.get(n.strip().lower(), n.strip().lower().title()) for n in GITHUB_NAMES}
     assert {r[1] for r in rows} == expected
     assert {"Jupyter Notebook", "C", "Html", "Objective-C", "F#", "Vim Script", "Ren'Py", "1C Enterprise"} <= expected
 
 
 def test_mapped_names_come_from_the_shared_table(tmp_path):
-    so = [(raw.upper(), 100 + i) for i, raw in enumerate(common.read_name_map())] + [("zz-min", 1)]
+    so = [(raw.upper(), 100 + i) for i, raw in enumerate(read_name_map())] + [("zz-min", 1)]
     rows = run(v1_folder(tmp_path, so=so))
-    assert {r[1] for r in rows} == set(common.read_name_map().values())
+    assert {r[1] for r in rows} == set(read_name_map().values())
 
 
 def test_quoted_commas_quotes_and_newlines_in_descriptions_are_read(tmp_path):
@@ -223,19 +227,19 @@ def test_quoted_commas_quotes_and_newlines_in_descriptions_are_read(tmp_path):
 def test_written_csv_is_byte_identical_to_what_v1_pandas_wrote(tmp_path):
     case = CASES / "realistic_week"
     out = tmp_path / "v2.csv"
-    trend_engine.write_csv(trend_engine.score(common.duckdb_connect(), inputs_of(case), ALL), out)
+    trend_engine.write_csv(trend_engine.score(duckdb_connect(), inputs_of(case), ALL), out)
     v1 = tmp_path / "v1.csv"
     v1_oracle.score(case).to_csv(v1, index=False, lineterminator="\n")
     assert out.read_bytes() == v1.read_bytes()
     text = out.read_text(encoding="utf-8")
-    assert text.splitlines()[0] == ",".join(common.load_contract("trend_score").column_names)
+    assert text.splitlines()[0] == ",".join(load_contract("trend_score").column_names)
     assert "\r" not in text and ",100.0," in text
 
 
 def test_written_csv_is_byte_stable(tmp_path):
     case = CASES / "exact_ties"
     for name in ("a.csv", "b.csv"):
-        trend_engine.write_csv(trend_engine.score(common.duckdb_connect(), inputs_of(case), ALL), tmp_path / name)
+        trend_engine.write_csv(trend_engine.score(duckdb_connect(), inputs_of(case), ALL), tmp_path / name)
     assert (tmp_path / "a.csv").read_bytes() == (tmp_path / "b.csv").read_bytes()
 
 
@@ -252,7 +256,7 @@ def test_write_csv_accepts_rows_and_formats_floats_like_pandas(tmp_path):
 def cli(*args, env=None):
     return subprocess.run(
         [sys.executable, "scripts/trend_engine.py", *map(str, args)],
-        cwd=common.ROOT,
+        cwd=ROOT,
         capture_output=True,
         text=True,
         env=env,
@@ -280,7 +284,7 @@ def test_cli_with_a_degradation_decision_reads_only_the_available_sources(tmp_pa
     folder = v1_folder(tmp_path / "v1", github=[("Python", 3), ("Go", 1)], so=[("python", 10), ("go", 2)])
     (folder / "reddit_temas_emergentes.csv").unlink()
     decision = tmp_path / "degradation.json"
-    common.write_json(
+    write_json(
         decision,
         {
             "available": ["github", "stackoverflow"],
@@ -296,7 +300,7 @@ def test_cli_with_a_degradation_decision_reads_only_the_available_sources(tmp_pa
 def test_cli_scores_nothing_for_a_failed_decision_and_removes_an_older_score(tmp_path):
     folder = v1_folder(tmp_path / "v1", so=[("go", 1)])
     decision = tmp_path / "degradation.json"
-    common.write_json(decision, {"available": ["github"], "decision": "fail", "reason": "only github available"})
+    write_json(decision, {"available": ["github"], "decision": "fail", "reason": "only github available"})
     (tmp_path / "out.csv").write_text("an older run's score\n")
     proc = cli("--input-dir", folder, "--output", tmp_path / "out.csv", "--degradation", decision)
     assert proc.returncode == 0  # the run goes on to the aggregate step, which records the failure
@@ -307,7 +311,7 @@ def test_cli_scores_nothing_for_a_failed_decision_and_removes_an_older_score(tmp
 def make(*args, datos: Path):
     """Make on data staged by the test itself (EXTRACT=0: take the staging as it is, as CI's aggregate job does)."""
     env = {**os.environ, "DATOS": str(datos), "RUN_DATE": "2026-11-23"}  # the date stage_run stages for
-    return subprocess.run(["make", "EXTRACT=0", *args], cwd=common.ROOT, capture_output=True, text=True, env=env)
+    return subprocess.run(["make", "EXTRACT=0", *args], cwd=ROOT, capture_output=True, text=True, env=env)
 
 
 def test_make_trend_score_rescored_a_v1_folder_outside_the_repo(tmp_path):
@@ -328,14 +332,14 @@ def test_make_trend_score_with_input_dir_but_no_output_says_what_is_missing(tmp_
     assert "set OUTPUT=<file.csv>" in proc.stderr
 
 
-def stage_run(datos: Path, sources=common.SOURCES):
+def stage_run(datos: Path, sources=SOURCES):
     case = CASES / "realistic_week"
     for source in sources:
         folder = datos / "staging" / source
         folder.mkdir(parents=True, exist_ok=True)
         name = trend_engine.INPUT_FILES[source]
         shutil.copy(case / name, folder / name)
-        common.write_source_status(folder, source=source, status="ok", run_date=dt.date(2026, 11, 23), files=[name])
+        write_source_status(folder, source=source, status="ok", run_date=dt.date(2026, 11, 23), files=[name])
 
 
 def test_make_trend_score_scores_the_staged_run_and_follows_the_degradation_decision(tmp_path):

@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from ci_env import PUBLISHABLE
-from common import ROOT, SECRET_NAMES, SOURCES
+from lib import ROOT, SECRET_NAMES, SOURCES
 
 WORKFLOWS = ROOT / ".github" / "workflows"
 SOURCE_JOBS = {f"job_{s}": s for s in SOURCES}

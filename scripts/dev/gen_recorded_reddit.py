@@ -18,9 +18,13 @@ import random
 import re
 from pathlib import Path
 
-from common import ROOT, get_logger, run_cli, save_raw, window_for
+from dev.gen_recorded_rest import WEEKS
 from extract_reddit import DEFAULT_MAX_POSTS, DEFAULT_SUBREDDITS, collect, page_body, page_name
-from gen_recorded_rest import WEEKS
+from lib import ROOT
+from lib.cli import run_cli
+from lib.files import save_raw
+from lib.log import get_logger
+from lib.settings import window_for
 
 RUN_DATE = dt.date(2026, 11, 23)
 FETCHED_AT = dt.datetime(
@@ -31,7 +35,7 @@ SEED = 20261123
 POSTS_PER_SUBREDDIT = 130
 FIRST_ID = int("1p0aa00", 36)  # base36 post ids grow with time, as on Reddit
 
-log = logging.getLogger("trends.gen_recorded_reddit")  # configured by common.get_logger in main()
+log = logging.getLogger("trends.gen_recorded_reddit")  # configured by lib.log.get_logger in main()
 
 # minutes between two posts, on average, per subreddit (busier subreddits post more often)
 PACE = {"programming": 22, "webdev": 18, "python": 20, "javascript": 26, "devops": 35, "MachineLearning": 30}

@@ -37,7 +37,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ci_env import PUBLISHABLE
-from common import ROOT, SECRET_NAMES, SOURCES, PipelineError, run_cli, write_source_status
+from lib import ROOT, SECRET_NAMES, SOURCES, PipelineError
+from lib.cli import run_cli
+from lib.status import write_source_status
 
 DEMO_DATE = "2026-11-23"  # the bundled recorded responses' run date (as `make demo`)
 # the recorded weeks before: what the repository holds when the workflow starts (two, so every dataset already has

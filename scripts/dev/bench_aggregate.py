@@ -19,7 +19,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import ROOT, duckdb_connect, read_json, run_cli, sql_literal, write_csv, write_source_status
+from lib import ROOT
+from lib.cli import run_cli
+from lib.csvfmt import write_csv
+from lib.duck import duckdb_connect, sql_literal
+from lib.files import read_json
+from lib.status import write_source_status
 
 RUN_DATE = "2026-11-23"
 SMALL = {
@@ -68,14 +73,17 @@ FLOOR = """
 import sys
 sys.path.insert(0, {scripts!r})
 from pathlib import Path
-import aggregate, common
-cfg = common.settings()
-con = common.duckdb_connect()
-contracts = common.load_contracts()
+import aggregate, staged
+from lib.contracts import load_contracts
+from lib.duck import duckdb_connect, sql_literal
+from lib.settings import settings
+cfg = settings()
+con = duckdb_connect()
+contracts = load_contracts()
 inputs = aggregate.dataset_inputs(contracts, cfg.datos / "staging", cfg.datos / "work")
 for name, path in inputs.items():
-    common.read_typed_csv(con, path, contracts[name]).create("t")
-    con.execute(f"copy t to {{common.sql_literal(str(cfg.datos / 'floor' / (name + '.parquet')))}} (format parquet)")
+    staged.read_typed_csv(con, path, contracts[name]).create("t")
+    con.execute(f"copy t to {{sql_literal(str(cfg.datos / 'floor' / (name + '.parquet')))}} (format parquet)")
     con.execute("drop table t")
 """
 

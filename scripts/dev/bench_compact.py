@@ -20,7 +20,11 @@ import uuid
 from pathlib import Path
 
 import history
-from common import ROOT, load_contracts, quote_ident, run_cli, sha256_file, sql_literal
+from lib import ROOT
+from lib.cli import run_cli
+from lib.contracts import load_contracts
+from lib.duck import quote_ident, sql_literal
+from lib.files import sha256_file
 
 VALUES = {  # a contract type -> a DuckDB expression of the row number i and the day number d
     "string": "'v' || (i * 7 + d) % 997",

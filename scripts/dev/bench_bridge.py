@@ -19,7 +19,11 @@ from pathlib import Path
 
 import bridge
 import history
-from common import DUCKDB_TYPES, SOURCES, atomic_path, duckdb_connect, load_contracts, run_cli, sha256_file, write_json
+from lib import SOURCES
+from lib.cli import run_cli
+from lib.contracts import load_contracts
+from lib.duck import DUCKDB_TYPES, duckdb_connect
+from lib.files import atomic_path, sha256_file, write_json
 
 # Columns of the datasets whose contracts another branch adds (V1's columns, the dashboard contract 2.3, 2.4, 2.10);
 # a contract in contracts/datasets/ takes precedence.

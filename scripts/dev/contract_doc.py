@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import json
 
-from common import CONTRACTS_DIR, load_contracts, run_cli
+from lib import CONTRACTS_DIR
+from lib.cli import run_cli
+from lib.contracts import load_contracts
 
 INTRO = """\
 # Data contract

@@ -17,7 +17,7 @@ import math
 import random
 
 import github_activity as act
-from common import iso_utc, window_for
+from lib.settings import iso_utc, window_for
 
 API = "https://api.github.com"
 HISTORY_START = dt.datetime(2025, 10, 1, tzinfo=dt.UTC)

@@ -17,7 +17,9 @@ import time
 import warnings
 from pathlib import Path
 
-import common
+from lib import PipelineError
+from lib.cli import run_cli
+from lib.duck import duckdb_connect
 
 REPOS = 1_000_000
 # language -> relative frequency, roughly the shape of a real week (labels and empty languages included)
@@ -36,7 +38,7 @@ REDDIT = {"IA/Machine Learning": 187, "Python": 96, "Cloud": 74, "Performance": 
 
 def generate(folder: Path, repos: int = REPOS) -> None:
     """Write the three V1 input files (github_repos_2025.csv with `repos` rows) into `folder`."""
-    con = common.duckdb_connect()
+    con = duckdb_connect()
     pool = [name for name, weight in LANGUAGES.items() for _ in range(weight)]
     con.execute("set variable pool = $1", [pool])
     con.execute("set variable repos = $1", [repos])
@@ -80,9 +82,7 @@ def run_engine(engine: str, folder: Path, output: Path) -> dict:
 
         start = time.perf_counter()
         inputs = {s: folder / name for s, name in trend_engine.INPUT_FILES.items()}
-        trend_engine.write_csv(
-            trend_engine.score(common.duckdb_connect(), inputs, trend_engine.DEFAULT_WEIGHTS), output
-        )
+        trend_engine.write_csv(trend_engine.score(duckdb_connect(), inputs, trend_engine.DEFAULT_WEIGHTS), output)
     else:
         import pandas as pd
 
@@ -107,7 +107,7 @@ def measure(engine: str, folder: Path) -> dict:
         check=False,
     )
     if proc.returncode != 0:
-        raise common.PipelineError(f"bench: the {engine} run failed: {proc.stderr.strip()[-500:]}")
+        raise PipelineError(f"bench: the {engine} run failed: {proc.stderr.strip()[-500:]}")
     result = json.loads(proc.stdout.strip().splitlines()[-1])
     result["process_seconds"] = time.perf_counter() - started
     return result
@@ -160,4 +160,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(common.run_cli(main))
+    sys.exit(run_cli(main))

@@ -15,7 +15,7 @@ exactly as above; each earlier week is derived from it, so the weeks tell one st
 the stars they had that week (younger ones grew faster), the window starting earlier (repositories created
 before 2025-11-23 come from a seeded pool of their own), a clipped last month topped up with the repositories
 that ranked just below, Stack Overflow's monthly counts extended one month back. The framework-activity and
-contributor answers come from scripts/gen_recorded_activity.py.
+contributor answers come from scripts/dev/gen_recorded_activity.py.
 """
 
 from __future__ import annotations
@@ -30,8 +30,11 @@ from pathlib import Path
 
 import extract_github as gh
 import extract_stackoverflow as so
-import gen_recorded_activity as activity
-from common import ROOT, iso_utc, run_cli, save_raw, window_for
+from dev import gen_recorded_activity as activity
+from lib import ROOT
+from lib.cli import run_cli
+from lib.files import save_raw
+from lib.settings import iso_utc, window_for
 
 RUN_DATE = dt.date(2026, 11, 23)
 WEEKS = tuple(RUN_DATE - dt.timedelta(weeks=k) for k in range(5, -1, -1))  # 2026-10-19 .. 2026-11-23

@@ -11,7 +11,9 @@ import argparse
 import json
 import subprocess
 
-from common import CONTRACTS_DIR, ROOT, PipelineError, load_contracts, parse_contract, run_cli
+from lib import CONTRACTS_DIR, ROOT, PipelineError
+from lib.cli import run_cli
+from lib.contracts import load_contracts, parse_contract
 
 LEVELS = ("none", "patch", "minor", "major")
 # top-level fields whose change breaks readers, adds compatibly, or only rewords

@@ -12,7 +12,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import ROOT, run_cli
+from lib import ROOT
+from lib.cli import run_cli
 
 
 def timed(cmd: list[str]) -> float:
