@@ -149,39 +149,52 @@ def committed(datos: Path, journal: dict) -> bool:
     return path.is_file() and sha256_file(path) == journal["record_sha256"]
 
 
-def recover(datos: Path) -> list[str]:
-    """Finish or undo whatever an interrupted writer left in `datos` (call under the data lock). Returns what
-    it did, in words (also logged)."""
-    datos = Path(datos)
-    done: list[str] = []
+def _recover_staged(datos: Path, folder: Path) -> str:
+    """Finish or undo one staged run folder of work/ by its journal; what it did, in words."""
+    journal_path = folder / "journal.json"
+    if not journal_path.is_file():
+        return f"removed the staged folder of run {folder.name} (interrupted before its journal)"
+    journal = read_json(journal_path, "commit journal")
+    if journal.get("run_id") != folder.name:
+        raise PipelineError(f"commit journal {journal_path} names run {journal.get('run_id')!r}")
+    if committed(datos, journal):
+        roll_forward(datos, journal)
+        return f"rolled forward run {folder.name} (committed, not yet switched in)"
+    roll_back(datos, journal)
+    return f"rolled back run {folder.name} (interrupted before its commit point)"
+
+
+def _staged_folders(datos: Path) -> list[Path]:
+    """The run folders of work/ (named by a run id, real folders, not links)."""
     work = datos / "work"
-    if work.is_dir():
-        for folder in sorted(work.iterdir()):
-            if not folder.is_dir() or folder.is_symlink() or not UUID.fullmatch(folder.name):
-                continue
-            journal_path = folder / "journal.json"
-            if journal_path.is_file():
-                journal = read_json(journal_path, "commit journal")
-                if journal.get("run_id") != folder.name:
-                    raise PipelineError(f"commit journal {journal_path} names run {journal.get('run_id')!r}")
-                if committed(datos, journal):
-                    roll_forward(datos, journal)
-                    done.append(f"rolled forward run {folder.name} (committed, not yet switched in)")
-                else:
-                    roll_back(datos, journal)
-                    done.append(f"rolled back run {folder.name} (interrupted before its commit point)")
-            else:
-                done.append(f"removed the staged folder of run {folder.name} (interrupted before its journal)")
-            shutil.rmtree(folder, ignore_errors=True)
-    for target in (datos / "latest",):
-        if any(target.parent.glob(f".{target.name}-*")):
-            recover_dir(target)
-            done.append(f"cleaned an interrupted switch of {target}")
+    if not work.is_dir():
+        return []
+    return [f for f in sorted(work.iterdir()) if f.is_dir() and not f.is_symlink() and UUID.fullmatch(f.name)]
+
+
+def _remove_temporaries(datos: Path) -> list[Path]:
+    """The temporary files of interrupted writes (under history/, latest/, metadata/ and at the top), removed."""
     removed = [p for sub in ("history", "latest", "metadata") for p in sweep_tmp(datos / sub)]
     for path in datos.glob(".*.tmp"):
         if path.is_file() and re.fullmatch(r"\..+\.\d+\.tmp", path.name):
             path.unlink()
             removed.append(path)
+    return removed
+
+
+def recover(datos: Path) -> list[str]:
+    """Finish or undo whatever an interrupted writer left in `datos` (call under the data lock). Returns what
+    it did, in words (also logged)."""
+    datos = Path(datos)
+    done: list[str] = []
+    for folder in _staged_folders(datos):
+        done.append(_recover_staged(datos, folder))
+        shutil.rmtree(folder, ignore_errors=True)
+    target = datos / "latest"
+    if any(target.parent.glob(f".{target.name}-*")):
+        recover_dir(target)
+        done.append(f"cleaned an interrupted switch of {target}")
+    removed = _remove_temporaries(datos)
     if removed:
         done.append(f"removed {len(removed)} temporary file(s) of interrupted writes")
     _remove_empty_dirs(datos / "history")

@@ -239,53 +239,72 @@ class Month:
         return [s for s in self.snapshots if s.path.parent.name != MONTHLY_DAY]
 
 
-def plan(month: Month) -> Month:
-    """Decide what to do with one month (no change on disk): the action and, when blocked, why."""
-    month.problems = list(month.scan.problems)
+def _snapshot_problems(month: Month) -> list[str]:
+    """Each recorded snapshot of the month where it should be, and each daily partition recorded by a run."""
+    problems = []
     listed_days = set()
     for snap in month.snapshots:
         if snap.path.parent.name == MONTHLY_DAY:
             if not snap.path.is_file():
-                month.problems.append(f"{month.label}: monthly file {snap.path} (run {snap.run_id}) is missing")
+                problems.append(f"{month.label}: monthly file {snap.path} (run {snap.run_id}) is missing")
             continue
         expected = month.folder / f"day={snap.date.day:02d}" / PART
         if snap.path != expected:
-            month.problems.append(f"{month.label}: run {snap.run_id} records {snap.path}, not {expected}: left alone")
+            problems.append(f"{month.label}: run {snap.run_id} records {snap.path}, not {expected}: left alone")
         elif not snap.path.is_file() and month.stage != "expired":  # an expired month may be half deleted
-            month.problems.append(f"{month.label}: {snap.path} (run {snap.run_id}) is missing: nothing merged")
+            problems.append(f"{month.label}: {snap.path} (run {snap.run_id}) is missing: nothing merged")
         listed_days.add(snap.date.day)
-    for day, path in sorted(month.scan.days.items()):
-        if day not in listed_days:
-            month.problems.append(f"{path}: no committed run record lists it (stray partition): not merged")
-    record = month.record if month.record and month.record.get("status") == "compacted" else None
-    interrupted = False  # a re-compaction recorded its new file, then stopped before renaming it into place
-    if month.scan.monthly and not record and not month.dailies:
-        month.problems.append(f"{month.scan.monthly}: no compaction record lists it (stray): left alone")
-    if record and not month.scan.monthly and month.stage != "expired":
-        month.problems.append(f"{month.label}: its compaction record lists {record['monthly_path']}, which is missing")
-    elif record and month.scan.monthly:
-        digest = sha256_file(month.scan.monthly)
-        interrupted = digest != record["monthly_sha256"] and digest == record.get("previous_sha256")
-        if digest != record["monthly_sha256"] and not interrupted:
-            month.problems.append(
-                f"{month.scan.monthly}: sha256 differs from its compaction record (changed or corrupt): "
-                "restore it from git; nothing of the month is changed"
-            )
+    problems += [
+        f"{path}: no committed run record lists it (stray partition): not merged"
+        for day, path in sorted(month.scan.days.items())
+        if day not in listed_days
+    ]
+    return problems
+
+
+def _monthly_problems(month: Month, record: dict | None) -> tuple[list[str], bool]:
+    """The monthly file against its compaction record: the problems, and whether a re-compaction was interrupted
+    (it recorded its new file, then stopped before renaming it into place)."""
+    monthly = month.scan.monthly
+    if monthly and not record and not month.dailies:
+        return [f"{monthly}: no compaction record lists it (stray): left alone"], False
+    if record and not monthly and month.stage != "expired":
+        return [f"{month.label}: its compaction record lists {record['monthly_path']}, which is missing"], False
+    if not (record and monthly):
+        return [], False
+    digest = sha256_file(monthly)
+    if digest == record["monthly_sha256"]:
+        return [], False
+    if digest == record.get("previous_sha256"):
+        return [], True
+    return [
+        f"{monthly}: sha256 differs from its compaction record (changed or corrupt): "
+        "restore it from git; nothing of the month is changed"
+    ], False
+
+
+def _action(month: Month, record: dict | None, interrupted: bool) -> str:
     if month.problems:
-        month.action = "blocked"
-    elif month.stage == "expired":
-        has_data = month.scan.days or month.scan.monthly
-        month.action = "expire" if has_data else "none"
-    elif not month.dailies:
-        month.action = "none"
-    elif record and not interrupted:
-        merged = {(s["run_id"], s["snapshot_date"]) for s in record["snapshots"]}
-        new = [s for s in month.dailies if (s.run_id, s.date.isoformat()) not in merged]
-        # new: snapshots committed after the month was compacted (a backfill), merged into a new monthly file;
-        # none: an earlier run wrote and recorded the monthly file, then stopped before removing every daily
-        month.action = "compact" if new else "finish"
-    else:
-        month.action = "compact"
+        return "blocked"
+    if month.stage == "expired":
+        return "expire" if month.scan.days or month.scan.monthly else "none"
+    if not month.dailies:
+        return "none"
+    if not record or interrupted:
+        return "compact"
+    merged = {(s["run_id"], s["snapshot_date"]) for s in record["snapshots"]}
+    new = [s for s in month.dailies if (s.run_id, s.date.isoformat()) not in merged]
+    # new: snapshots committed after the month was compacted (a backfill), merged into a new monthly file;
+    # none: an earlier run wrote and recorded the monthly file, then stopped before removing every daily
+    return "compact" if new else "finish"
+
+
+def plan(month: Month) -> Month:
+    """Decide what to do with one month (no change on disk): the action and, when blocked, why."""
+    record = month.record if month.record and month.record.get("status") == "compacted" else None
+    monthly_problems, interrupted = _monthly_problems(month, record)
+    month.problems = [*month.scan.problems, *_snapshot_problems(month), *monthly_problems]
+    month.action = _action(month, record, interrupted)
     return month
 
 

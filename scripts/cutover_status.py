@@ -125,6 +125,32 @@ def slo_problems(record: dict) -> list[str]:
     return problems
 
 
+def _week_result(
+    monday: dt.date, week_records: list[dict], equivalence: Callable[[dict], tuple[list[str], str]]
+) -> WeekResult:
+    """One week of the window: its runs' critical failures, then its newest published run's checks."""
+    result = WeekResult(monday)
+    if not week_records:
+        result.problems.append("no run recorded: a gap in the weekly cadence")
+        return result
+    result.problems += [why for why in map(critical_failure, week_records) if why]
+    published = [r for r in week_records if r.get("published") is True]
+    if not published:
+        result.problems.append("no published run")
+        return result
+    run = result.run = max(published, key=lambda r: r.get("generated_at_utc") or "")
+    result.notes.append(f"run {run.get('run_id')} published {run.get('generated_at_utc')}")
+    result.notes.append(f"gate {run.get('quality_gate_status')}")
+    if run.get("quality_gate_mode") == "warn-only":
+        result.notes.append("gate in warn-only mode (nothing would have failed)")
+    result.problems += bridge_problems(run)
+    result.problems += slo_problems(run)
+    problems, summary = equivalence(run)
+    result.problems += problems
+    result.notes += ["bridge valid", f"equivalence {summary}", "SLOs met"]
+    return result
+
+
 def assess(
     records: list[dict], *, weeks: int, now: dt.datetime, equivalence: Callable[[dict], tuple[list[str], str]]
 ) -> Verdict:
@@ -140,35 +166,11 @@ def assess(
         return Verdict(False, [], ["no run records yet"])
     newest, oldest = max(by_week), min(by_week)
     window = [newest - dt.timedelta(weeks=i) for i in reversed(range(weeks))]
-    results, reasons = [], []
-    missing_history = [m for m in window if m < oldest]
-    if missing_history:
-        have = len([m for m in window if m >= oldest])
+    reasons = []
+    have = len([m for m in window if m >= oldest])
+    if have < len(window):
         reasons.append(f"fewer than {weeks} weekly runs: the records start in the week of {oldest} ({have} weeks)")
-    for monday in window:
-        if monday < oldest:
-            continue
-        result = WeekResult(monday)
-        results.append(result)
-        week_records = by_week.get(monday, [])
-        if not week_records:
-            result.problems.append("no run recorded: a gap in the weekly cadence")
-            continue
-        result.problems += [why for why in map(critical_failure, week_records) if why]
-        published = [r for r in week_records if r.get("published") is True]
-        if not published:
-            result.problems.append("no published run")
-            continue
-        run = result.run = max(published, key=lambda r: r.get("generated_at_utc") or "")
-        result.notes.append(f"run {run.get('run_id')} published {run.get('generated_at_utc')}")
-        result.notes.append(f"gate {run.get('quality_gate_status')}")
-        if run.get("quality_gate_mode") == "warn-only":
-            result.notes.append("gate in warn-only mode (nothing would have failed)")
-        result.problems += bridge_problems(run)
-        result.problems += slo_problems(run)
-        problems, summary = equivalence(run)
-        result.problems += problems
-        result.notes += ["bridge valid", f"equivalence {summary}", "SLOs met"]
+    results = [_week_result(m, by_week.get(m, []), equivalence) for m in window if m >= oldest]
     reasons += [f"week of {r.monday}: {p}" for r in results for p in r.problems]
     latest = [r.run for r in results if r.run]
     if latest:

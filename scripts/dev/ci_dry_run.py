@@ -316,6 +316,43 @@ SCENARIOS = [
 # --------------------------------------------------------------------------- aggregate + publish, one workflow run
 
 
+def placing_surprises(scenario: Scenario, placing: subprocess.CompletedProcess, root: Path, agg: Job) -> list[str]:
+    """What went otherwise than the scenario expects when the aggregate job placed the staging artifacts."""
+    report = placing.stdout
+    placed = [s for s in SOURCES if f"staging-{s}: ok" in report]
+    surprises = []
+    for source in SOURCES:
+        phrase = scenario.rejected.get(source)
+        if phrase and (f"staging-{source}: REJECTED" not in report or phrase not in report):
+            surprises.append(f"staging-{source} was not refused for {phrase!r}")
+        if not phrase and not scenario.placing_fails and source not in placed:
+            surprises.append(f"staging-{source} was refused: {report.strip()}")
+    if any(root.rglob("escape*")) or (root.parent / "escape.csv").exists():
+        surprises.append("a hostile member was written to disk")
+    if not scenario.placing_fails:
+        if placing.returncode != 0:
+            surprises.append(f"placing failed: {placing.stderr.strip() or report.strip()}")
+    elif placing.returncode != 1 or "nothing placed" not in report:
+        surprises.append(f"placing should fail over budget, exit {placing.returncode}: {report.strip()}")
+    elif (agg.datos / "staging").exists():
+        surprises.append("something was placed although the budget failed")
+    return surprises
+
+
+def failed_gate_surprises(agg: Job, run_id: str, gate: str, exit_code: int, previous: Path) -> list[str]:
+    """A run whose gate fails: recorded unpublished, latest/ untouched, publish not run."""
+    record = agg.datos / "metadata" / "runs" / f"{run_id}.json"
+    published = json.loads(record.read_text())["published"] if record.is_file() else None
+    surprises = []
+    if gate != "fail" or exit_code == 0 or published is not False:
+        surprises.append(f"the gate should fail: status {gate}, make exit {exit_code}")
+    if _tree(agg.datos / "latest") != _tree(previous / "latest"):
+        surprises.append("a failed run changed latest/")
+    if gate in PUBLISHABLE:
+        surprises.append("publish would run")
+    return surprises
+
+
 def play(
     scenario: Scenario, number: int, sources: dict[str, Job], base_store: Path, root: Path, previous: Path
 ) -> tuple[bool, str]:
@@ -325,8 +362,6 @@ def play(
     shutil.copytree(base_store, store)
     if scenario.mutate:
         scenario.mutate(store, run_root)
-    surprises: list[str] = []
-    said: list[str] = []
 
     agg = Job(run_root, "job_aggregate", number)
     checkout_data(previous, agg.datos)
@@ -340,28 +375,13 @@ def play(
         "JOB_STARTED_AT": agg.outputs["started_at"],
     }
     placing = agg.script("ci_artifacts.py", "place-staging", "--artifacts", str(store))
-    report = placing.stdout
-    placed = [s for s in SOURCES if f"staging-{s}: ok" in report]
-    said.append(f"{len(placed)}/3 artifacts valid")
-    for source in SOURCES:
-        phrase = scenario.rejected.get(source)
-        if phrase and (f"staging-{source}: REJECTED" not in report or phrase not in report):
-            surprises.append(f"staging-{source} was not refused for {phrase!r}")
-        if not phrase and not scenario.placing_fails and source not in placed:
-            surprises.append(f"staging-{source} was refused: {report.strip()}")
-    if any(root.rglob("escape*")) or (root.parent / "escape.csv").exists():
-        surprises.append("a hostile member was written to disk")
-    if scenario.placing_fails:
-        if placing.returncode != 1 or "nothing placed" not in report:
-            surprises.append(f"placing should fail over budget, exit {placing.returncode}: {report.strip()}")
-        elif (agg.datos / "staging").exists():
-            surprises.append("something was placed although the budget failed")
-        else:
-            said.append("over budget: aggregate job failed before make aggregate; publish skipped")
+    placed = [s for s in SOURCES if f"staging-{s}: ok" in placing.stdout]
+    said = [f"{len(placed)}/3 artifacts valid"]
+    surprises = placing_surprises(scenario, placing, root, agg)
+    if scenario.placing_fails and not surprises:
+        said.append("over budget: aggregate job failed before make aggregate; publish skipped")
+    if scenario.placing_fails or placing.returncode != 0:
         return not surprises, "; ".join(said + surprises)
-    if placing.returncode != 0:
-        surprises.append(f"placing failed: {placing.stderr.strip() or report.strip()}")
-        return False, "; ".join(said + surprises)
 
     aggregate = agg.make(
         "aggregate", "EXTRACT=0", f"RUN_DATE={ci['RUN_DATE']}", "OFFLINE=1", **ci, CI_JOB="job_aggregate"
@@ -372,15 +392,8 @@ def play(
     result = "success" if aggregate.returncode == 0 else "failure"
     agg.script("ci_runtime.py", "finish", "--job", "job_aggregate", **ci, JOB_RESULT=result)
     if scenario.gate_fails:
-        record = agg.datos / "metadata" / "runs" / f"{run_id}.json"
-        published = json.loads(record.read_text())["published"] if record.is_file() else None
-        if gate != "fail" or aggregate.returncode == 0 or published is not False:
-            surprises.append(f"the gate should fail: status {gate}, make exit {aggregate.returncode}")
-        if _tree(agg.datos / "latest") != _tree(previous / "latest"):
-            surprises.append("a failed run changed latest/")
-        if gate in PUBLISHABLE:
-            surprises.append("publish would run")
-        else:
+        surprises += failed_gate_surprises(agg, run_id, gate, aggregate.returncode, previous)
+        if gate not in PUBLISHABLE:
             said.append("publish skipped")
         return not surprises, "; ".join(said + surprises)
     if aggregate.returncode != 0 or gate not in PUBLISHABLE:

@@ -23,47 +23,53 @@ _PATCH_FIELDS = ("description", "grain")
 _WIDENING = {("integer", "float")}
 
 
+def _column_change(name: str, before: dict, col: dict) -> list[tuple[str, str]]:
+    """The (level, reason) of each change of one column kept from old to new."""
+    reasons = []
+    if before["type"] != col["type"]:
+        widening = (before["type"], col["type"]) in _WIDENING
+        reasons.append(("minor" if widening else "major", f"column {name!r} type {before['type']} -> {col['type']}"))
+    if before["critical"] != col["critical"]:
+        tightened = col["critical"]
+        reasons.append(
+            (
+                "major" if tightened else "minor",
+                f"column {name!r} nullability {'tightened' if tightened else 'relaxed'}",
+            )
+        )
+    if before["required"] != col["required"]:
+        reasons.append(("major", f"column {name!r} {'now required' if col['required'] else 'no longer required'}"))
+    if before.get("unit") != col.get("unit"):
+        reasons.append(("major", f"column {name!r} unit {before.get('unit')!r} -> {col.get('unit')!r}"))
+    if before.get("pattern") != col.get("pattern"):
+        reasons.append(("minor", f"column {name!r} pattern changed"))
+    if before["description"] != col["description"]:
+        reasons.append(("patch", f"column {name!r} description changed"))
+    return reasons
+
+
+def _presence(col: dict, what: str) -> tuple[str, str]:
+    """A column removed or added: major when it is required, minor when optional."""
+    kind = "required" if col["required"] else "optional"
+    return ("major" if col["required"] else "minor", f"{kind} column {col['name']!r} {what}")
+
+
 def required_bump(old: dict, new: dict) -> tuple[str, list[str]]:
     """The smallest SemVer bump that the change old -> new requires, with the reasons."""
-    reasons: list[tuple[str, str]] = []
-    for field in _MAJOR_FIELDS + _MINOR_FIELDS + _PATCH_FIELDS:
-        if old.get(field) != new.get(field):
-            level = "major" if field in _MAJOR_FIELDS else "minor" if field in _MINOR_FIELDS else "patch"
-            reasons.append((level, f"{field} changed"))
-
+    reasons: list[tuple[str, str]] = [
+        (level, f"{field} changed")
+        for level, fields in (("major", _MAJOR_FIELDS), ("minor", _MINOR_FIELDS), ("patch", _PATCH_FIELDS))
+        for field in fields
+        if old.get(field) != new.get(field)
+    ]
     old_cols = {c["name"]: c for c in old["columns"]}
     new_cols = {c["name"]: c for c in new["columns"]}
-    for name, col in old_cols.items():
-        if name not in new_cols:
-            kind = "required" if col["required"] else "optional"
-            reasons.append(("major" if col["required"] else "minor", f"{kind} column {name!r} removed or renamed"))
+    reasons += [_presence(col, "removed or renamed") for name, col in old_cols.items() if name not in new_cols]
     for name, col in new_cols.items():
-        if name not in old_cols:
-            kind = "required" if col["required"] else "optional"
-            reasons.append(("major" if col["required"] else "minor", f"{kind} column {name!r} added"))
-            continue
-        before = old_cols[name]
-        if before["type"] != col["type"]:
-            widening = (before["type"], col["type"]) in _WIDENING
-            reasons.append(
-                ("minor" if widening else "major", f"column {name!r} type {before['type']} -> {col['type']}")
-            )
-        if before["critical"] != col["critical"]:
-            tightened = col["critical"]
-            reasons.append(
-                (
-                    "major" if tightened else "minor",
-                    f"column {name!r} nullability {'tightened' if tightened else 'relaxed'}",
-                )
-            )
-        if before["required"] != col["required"]:
-            reasons.append(("major", f"column {name!r} {'now required' if col['required'] else 'no longer required'}"))
-        if before.get("unit") != col.get("unit"):
-            reasons.append(("major", f"column {name!r} unit {before.get('unit')!r} -> {col.get('unit')!r}"))
-        if before.get("pattern") != col.get("pattern"):
-            reasons.append(("minor", f"column {name!r} pattern changed"))
-        if before["description"] != col["description"]:
-            reasons.append(("patch", f"column {name!r} description changed"))
+        if name in old_cols:
+            reasons += _column_change(name, old_cols[name], col)
+        else:
+            reasons.append(_presence(col, "added"))
     shared_old = [n for n in old_cols if n in new_cols]
     shared_new = [n for n in new_cols if n in old_cols]
     if shared_old != shared_new:
