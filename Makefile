@@ -308,7 +308,7 @@ $(WORK)/quality.json: $(WORK)/trend_score.csv $(WORK)/degradation.json $(STAGED_
 	$(PY) scripts/aggregate.py quality --output $@
 
 $(MANIFEST): $(WORK)/quality.json scripts/aggregate.py scripts/commit.py scripts/history.py $(LIB) \
-  sql/history_snapshot.sql scripts/ci_runtime.py scripts/bridge.py $(wildcard sql/bridge_*.sql) \
+  sql/history_snapshot.sql scripts/ci_runtime.py $(wildcard scripts/bridge*.py sql/bridge_*.sql) \
   $(wildcard contracts/datasets/*.json) $(SETTINGS)/HISTORY_WRITES $(SETTINGS)/LEGACY_V1_COPIES \
   $(SETTINGS)/BRIDGE_EXPORT | $(VENV_STAMP)
 	$(PY) scripts/aggregate.py commit --quality $<

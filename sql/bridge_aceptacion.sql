@@ -1,7 +1,7 @@
 -- bridge_aceptacion: accepted-answer rate per tag per snapshot, with a sample bucket, the Wilson lower bound at
 -- 95 % and two rankings (raw rate, confidence).
 -- Grain: one row per tag per snapshot.
--- Inputs, bound by scripts/bridge.py: view `aceptacion_rows` (so_aceptacion contract columns, run_id,
+-- Inputs, bound by scripts/bridge_core.py: view `aceptacion_rows` (so_aceptacion contract columns, run_id,
 -- snapshot_date, snap_index).
 
 with

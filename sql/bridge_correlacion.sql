@@ -1,7 +1,7 @@
 -- bridge_correlacion: stars vs contributors per snapshot, every derived column recomputed from stars and
 -- contributors (a least-squares line with population moments; the CSV's own derived columns are not trusted).
 -- Grain: one row per repository per snapshot.
--- Inputs, bound by scripts/bridge.py: view `correlacion_rows` (github_correlacion contract columns, run_id,
+-- Inputs, bound by scripts/bridge_core.py: view `correlacion_rows` (github_correlacion contract columns, run_id,
 -- snapshot_date, snap_index).
 
 with

@@ -1,6 +1,6 @@
 -- bridge_deltas: the one "latest with previous and delta" shape every bridge file uses.
 -- Grain: one row per snapshot, item and metric (an item missing from a snapshot has no row there).
--- Inputs, bound by scripts/bridge.py: view `bridge_wide` with columns snap_index (0 = oldest snapshot), item_key
+-- Inputs, bound by scripts/bridge_core.py: view `bridge_wide` with columns snap_index (0 = oldest snapshot), item_key
 -- (the matching key: a slug, a lower-cased tag, a topic's exact text) and one numeric column per metric.
 -- The previous value is the same item's value in the immediately previous snapshot (snap_index - 1): null for a
 -- new item, an item that was not there last time, and every item of the first snapshot. Values are exact

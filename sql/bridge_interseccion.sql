@@ -1,7 +1,7 @@
 -- bridge_interseccion: GitHub rank vs Reddit rank per technology per snapshot, with unique ranks among the
 -- comparable items (both ranks known), gap, average rank and direction.
 -- Grain: one row per technology per snapshot.
--- Inputs, bound by scripts/bridge.py: view `interseccion_rows` (interseccion contract columns, run_id,
+-- Inputs, bound by scripts/bridge_core.py: view `interseccion_rows` (interseccion contract columns, run_id,
 -- snapshot_date, snap_index). A rank that is not a number (`No encontrado`, `n/a`, blank) is unknown.
 
 with

@@ -1,6 +1,6 @@
 -- bridge_lenguajes: the latest github_lenguajes snapshot for github_lenguajes_public.json.
 -- Grain: one row per language of the latest snapshot (empty names dropped).
--- Inputs, bound by scripts/bridge.py: view `lenguajes_rows` (github_lenguajes contract columns, run_id,
+-- Inputs, bound by scripts/bridge_core.py: view `lenguajes_rows` (github_lenguajes contract columns, run_id,
 -- snapshot_date, snap_index).
 
 with

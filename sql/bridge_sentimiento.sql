@@ -1,6 +1,6 @@
 -- bridge_sentimiento: the latest reddit_sentimiento snapshot for reddit_sentimiento_public.json.
 -- Grain: one row per framework of the latest snapshot (empty names dropped).
--- Inputs, bound by scripts/bridge.py: view `sentimiento_rows` (reddit_sentimiento contract columns, run_id,
+-- Inputs, bound by scripts/bridge_core.py: view `sentimiento_rows` (reddit_sentimiento contract columns, run_id,
 -- snapshot_date, snap_index).
 
 with

@@ -1,6 +1,6 @@
 -- bridge_tendencias: the latest Stack Overflow monthly snapshot as one series per technology column.
 -- Grain: one row per technology (the snapshot's month columns besides `mes`), of the latest snapshot only.
--- Inputs, bound by scripts/bridge.py: view `tendencias_rows` (so_tendencias contract columns, run_id,
+-- Inputs, bound by scripts/bridge_core.py: view `tendencias_rows` (so_tendencias contract columns, run_id,
 -- snapshot_date, snap_index).
 
 with

@@ -1,6 +1,6 @@
 -- bridge_trend: every trend score snapshot's rows, prepared for the dashboard (names, slugs, ranking, codes).
 -- Grain: one row per technology per snapshot.
--- Inputs, bound by scripts/bridge.py: view `trend_rows` (trend_score contract columns, run_id, snapshot_date,
+-- Inputs, bound by scripts/bridge_core.py: view `trend_rows` (trend_score contract columns, run_id, snapshot_date,
 -- snap_index: the snapshot's position, 0 = oldest).
 
 -- The slug rule: lower-case; ai/ml, c# and c++ have fixed slugs; any other run outside a-z0-9 becomes one '-'.
