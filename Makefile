@@ -40,6 +40,7 @@ endif
 # verbs that are not a run: they get no run id, so the scripts and makes they start each make their own
 _RUNLESS_GOALS := help test lint lock contract-check docs recorded equivalence bench serve dashboard demo \
   cutover-status release-check bridge ci-dry-run history-check
+_RUNLESS_GOALS += hooks
 ifeq ($(strip $(value RUN_ID)),)
 # one run id per make invocation, exported so every step (and sub-make) of this run shares it
 RUN_ID := $(if $(filter-out $(_RUNLESS_GOALS),$(or $(MAKECMDGOALS),help)),$(shell cat /proc/sys/kernel/random/uuid))
@@ -154,6 +155,7 @@ override MANIFEST := $(DATOS)/metadata/run_manifest.json
 override SETTINGS := $(WORK)/settings
 override NO_SETTINGS_GOALS := help test lint lock contract-check docs recorded demo replay compact bench equivalence \
   serve dashboard cutover-status release-check bridge ci-dry-run history-check $(if $(INPUT_DIR),trend-score)
+override NO_SETTINGS_GOALS += hooks
 ifneq ($(filter-out $(NO_SETTINGS_GOALS),$(or $(MAKECMDGOALS),help)),)
 override RECORDED_SETTINGS := RUN_DATE HISTORY_WRITES LEGACY_V1_COPIES AS_OF TREND_WEIGHTS TREND_ENGINE QUALITY_GATE \
   BRIDGE_EXPORT
@@ -224,6 +226,13 @@ lint: $(VENV_STAMP) ## ruff (Python), sqlfluff (DuckDB SQL), node --check (dashb
 	node --check frontend/app.js && node --check frontend/data.js
 	$(VENV)/bin/zizmor --offline --no-progress .github/workflows
 	$(VENV)/bin/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
+
+.PHONY: hooks
+hooks: ## install the git pre-commit hooks (.pre-commit-config.yaml: the `make lint` linters); needs pre-commit
+	@command -v pre-commit >/dev/null || { echo "make hooks: pre-commit is not installed (it is not in the lock):" \
+	  "install it for your user with 'pipx install pre-commit' (or 'python3 -m pip install --user pre-commit')," \
+	  "then run make hooks again" >&2; exit 1; }
+	pre-commit install
 
 equivalence: $(VENV_STAMP) ## V1 oracle vs V2 engine on the baseline cases (or INPUT_DIR=), V1 thresholds enforced
 	$(PY) scripts/equivalence.py $(if $(INPUT_DIR),--input-dir "$(INPUT_DIR)")
