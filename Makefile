@@ -312,7 +312,7 @@ ifneq ($(AGGREGATE),0)
 # step refuses a report that judged other files, stages the whole run in $(WORK)/<run_id>/, validates it there
 # and commits it under the data lock with one commit point (metadata/runs/<run_id>.json).
 $(WORK)/quality.json: $(WORK)/trend_score.csv $(WORK)/degradation.json $(STAGED_CSVS) scripts/aggregate.py \
-  scripts/quality_gate.py scripts/staged.py scripts/history.py $(LIB) $(wildcard contracts/datasets/*.json) \
+  $(wildcard scripts/quality_*.py) scripts/staged.py scripts/history.py $(LIB) $(wildcard contracts/datasets/*.json) \
   $(SETTINGS)/RUN_DATE $(SETTINGS)/AS_OF | $(VENV_STAMP)
 	$(PY) scripts/aggregate.py quality --output $@
 
