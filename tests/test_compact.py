@@ -13,7 +13,7 @@ import duckdb
 import pytest
 
 import history
-from compact import month_stage
+from compact_plan import month_stage
 from lib import CONTRACTS_DIR
 from lib.contracts import load_contracts
 from lib.files import sha256_file
