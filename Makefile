@@ -312,12 +312,12 @@ ifneq ($(AGGREGATE),0)
 # step refuses a report that judged other files, stages the whole run in $(WORK)/<run_id>/, validates it there
 # and commits it under the data lock with one commit point (metadata/runs/<run_id>.json).
 $(WORK)/quality.json: $(WORK)/trend_score.csv $(WORK)/degradation.json $(STAGED_CSVS) scripts/aggregate.py \
-  $(wildcard scripts/quality_*.py) scripts/staged.py scripts/history.py $(LIB) $(wildcard contracts/datasets/*.json) \
-  $(SETTINGS)/RUN_DATE $(SETTINGS)/AS_OF | $(VENV_STAMP)
+  scripts/aggregate_stage.py $(wildcard scripts/quality_*.py) scripts/staged.py scripts/history.py $(LIB) \
+  $(wildcard contracts/datasets/*.json) $(SETTINGS)/RUN_DATE $(SETTINGS)/AS_OF | $(VENV_STAMP)
 	$(PY) scripts/aggregate.py quality --output $@
 
-$(MANIFEST): $(WORK)/quality.json scripts/aggregate.py scripts/commit.py scripts/history.py $(LIB) \
-  sql/history_snapshot.sql scripts/ci_runtime.py $(wildcard scripts/bridge*.py sql/bridge_*.sql) \
+$(MANIFEST): $(WORK)/quality.json scripts/aggregate.py scripts/aggregate_stage.py scripts/commit.py scripts/history.py \
+  $(LIB) sql/history_snapshot.sql scripts/ci_runtime.py $(wildcard scripts/bridge*.py sql/bridge_*.sql) \
   $(wildcard contracts/datasets/*.json) $(SETTINGS)/HISTORY_WRITES $(SETTINGS)/LEGACY_V1_COPIES \
   $(SETTINGS)/BRIDGE_EXPORT | $(VENV_STAMP)
 	$(PY) scripts/aggregate.py commit --quality $<
