@@ -30,72 +30,73 @@ class Criterion:
     why: str
 
 
-def _c(kind: str, arg: str, why: str) -> Criterion:
-    return Criterion(kind, arg, why)
+def criteria(*rows: tuple[str, str, str]) -> list[Criterion]:
+    """A checkpoint's criteria from its table rows (kind, arg, why)."""
+    return [Criterion(*row) for row in rows]
 
 
 CHECKPOINTS: dict[str, tuple[str, list[Criterion]]] = {
     "v2.0.0-rc1": (
         "core pipeline: three source jobs, degradation, the trend score in DuckDB SQL, equivalent to V1",
-        [
-            _c("file", "scripts/extract_github.py", "GitHub source job"),
-            _c("file", "scripts/extract_stackoverflow.py", "Stack Exchange source job"),
-            _c("file", "scripts/extract_reddit.py", "Reddit source job"),
-            _c("file", "sql/trend_score.sql", "the trend score in SQL"),
-            _c("file", "contracts/datasets/trend_score.json", "the trend score's contract"),
-            _c("verb", "demo", "the offline demo"),
-            _c("verb", "weekly", "the live weekly run"),
-            _c("verb", "equivalence", "V1 oracle vs V2 engine"),
-            _c("make", "equivalence", "V2 within V1's thresholds on every baseline case"),
-            _c("tests", "tests/test_trend_engine.py tests/test_equivalence.py tests/test_degradation.py", "engine"),
-        ],
+        criteria(
+            ("file", "scripts/extract_github.py", "GitHub source job"),
+            ("file", "scripts/extract_stackoverflow.py", "Stack Exchange source job"),
+            ("file", "scripts/extract_reddit.py", "Reddit source job"),
+            ("file", "sql/trend_score.sql", "the trend score in SQL"),
+            ("file", "contracts/datasets/trend_score.json", "the trend score's contract"),
+            ("verb", "demo", "the offline demo"),
+            ("verb", "weekly", "the live weekly run"),
+            ("verb", "equivalence", "V1 oracle vs V2 engine"),
+            ("make", "equivalence", "V2 within V1's thresholds on every baseline case"),
+            ("tests", "tests/test_trend_engine.py tests/test_equivalence.py tests/test_degradation.py", "engine"),
+        ),
     ),
     "v2.0.0-rc2": (
         "dual write + quality gate: Parquet history beside the CSVs, the Pandera gate, one-commit runs, replay",
-        [
-            _c("checkpoint", "v2.0.0-rc1", "builds on the core pipeline"),
-            _c("file", "scripts/quality_gate.py", "the quality gate"),
-            _c("file", "scripts/history.py", "the one reader of history"),
-            _c("file", "sql/history_snapshot.sql", "history snapshots"),
-            _c("file", "docs/commit.md", "the commit protocol (issue 11)"),
-            _c("verb", "gate", "the gate alone"),
-            _c("verb", "replay", "rebuild a past run"),
-            _c("verb", "compact", "monthly retention"),
-            _c("tests", "tests/test_quality_gate.py tests/test_aggregate.py tests/test_compact.py", "gate, write"),
-        ],
+        criteria(
+            ("checkpoint", "v2.0.0-rc1", "builds on the core pipeline"),
+            ("file", "scripts/quality_gate.py", "the quality gate"),
+            ("file", "scripts/history.py", "the one reader of history"),
+            ("file", "sql/history_snapshot.sql", "history snapshots"),
+            ("file", "docs/commit.md", "the commit protocol (issue 11)"),
+            ("verb", "gate", "the gate alone"),
+            ("verb", "replay", "rebuild a past run"),
+            ("verb", "compact", "monthly retention"),
+            ("tests", "tests/test_quality_gate.py tests/test_aggregate.py tests/test_compact.py", "gate, write"),
+        ),
     ),
     "v2.0.0-rc3": (
         "bridge + dashboard: the dashboard's 24-file contract, bridge JSON from history, the web dashboard",
-        [
-            _c("checkpoint", "v2.0.0-rc2", "builds on dual write + gate"),
-            _c("file", "scripts/bridge.py", "the bridge export (issue 13)"),
-            _c("file", "docs/bridge.md", "the bridge's description"),
-            _c("file", "contracts/datasets/github_commits.json", "framework activity dataset (issue 12)"),
-            _c("file", "contracts/datasets/interseccion.json", "GitHub vs Reddit dataset (issue 12)"),
-            _c("file", "frontend/index.html", "the web dashboard (issue 14)"),
-            _c("verb", "serve", "serve the dashboard"),
-            _c("tests", "tests/test_bridge*.py", "bridge files against hand-computed values"),
-        ],
+        criteria(
+            ("checkpoint", "v2.0.0-rc2", "builds on dual write + gate"),
+            ("file", "scripts/bridge.py", "the bridge export (issue 13)"),
+            ("file", "docs/bridge.md", "the bridge's description"),
+            ("file", "contracts/datasets/github_commits.json", "framework activity dataset (issue 12)"),
+            ("file", "contracts/datasets/interseccion.json", "GitHub vs Reddit dataset (issue 12)"),
+            ("file", "frontend/index.html", "the web dashboard (issue 14)"),
+            ("verb", "serve", "serve the dashboard"),
+            ("tests", "tests/test_bridge*.py", "bridge files against hand-computed values"),
+        ),
     ),
     "v2.0.0-rc4": (
         "operations: the plan's CI, a rollback switch per step, the cutover verdict, release checkpoints",
-        [
-            _c("checkpoint", "v2.0.0-rc3", "builds on bridge + dashboard"),
-            _c("file", ".github/workflows/etl_semanal.yml", "the plan's weekly workflow (issue 15)"),
-            _c("verb", "ci-dry-run", "the workflow jobs played locally (issue 15)"),
-            _c("verb", "cutover-status", "the cutover verdict"),
-            _c("verb", "release-check", "these checkpoints"),
-            _c("file", "docs/cutover.md", "the cutover rule and SLOs"),
-            _c("file", "docs/releases.md", "the checkpoints"),
-            _c("tests", "tests/test_switches.py tests/test_cutover.py tests/test_release_check.py", "switches"),
-        ],
+        criteria(
+            ("checkpoint", "v2.0.0-rc3", "builds on bridge + dashboard"),
+            ("file", ".github/workflows/etl_semanal.yml", "the plan's weekly workflow (issue 15)"),
+            ("verb", "ci-dry-run", "the workflow jobs played locally (issue 15)"),
+            ("verb", "cutover-status", "the cutover verdict"),
+            ("verb", "release-check", "these checkpoints"),
+            ("file", "docs/cutover.md", "the cutover rule and SLOs"),
+            ("file", "docs/releases.md", "the checkpoints"),
+            ("tests", "tests/test_switches.py tests/test_cutover.py tests/test_release_check.py", "switches"),
+        ),
     ),
     "v2.0.0": (
         "cutover: every checkpoint holds and the last 4 weekly runs make the cutover eligible",
-        [
-            _c("checkpoint", "v2.0.0-rc4", "every release candidate's criteria"),
-            _c("cutover", "4", "4 clean weekly runs, bridge valid, equivalence stable, SLOs met"),
-        ],
+        criteria(
+            ("checkpoint", "v2.0.0-rc4", "every release candidate's criteria"),
+            ("cutover", "4", "4 clean weekly runs, bridge valid, equivalence stable, SLOs met"),
+        ),
     ),
 }
 
@@ -126,33 +127,49 @@ class Checker:
         return redact(lines[-1]) if lines else f"exit {run.returncode}"
 
     def check(self, c: Criterion) -> Outcome:
-        if c.kind == "file":
-            found = sorted(self.root.glob(c.arg))
-            return Outcome(c, bool(found), "present" if found else f"{c.arg} does not exist")
-        if c.kind == "verb":
-            if self._help is None:
-                self._help = self._run("make", "--no-print-directory", "help").stdout
-            ok = f"make {c.arg} " in self._help
-            return Outcome(c, ok, "listed by make help" if ok else f"make help does not list `make {c.arg}`")
-        if c.kind == "tests":
-            files = sorted({p for pattern in c.arg.split() for p in self.root.glob(pattern)})
-            if not files:
-                return Outcome(c, False, f"no test file matches {c.arg}")
-            rel = [str(p.relative_to(self.root)) for p in files]
-            run = self._run(sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *rel)
-            return Outcome(c, run.returncode == 0, self._tail(run))
-        if c.kind == "make":
-            run = self._run("make", "--no-print-directory", c.arg)
-            return Outcome(c, run.returncode == 0, self._tail(run))
-        if c.kind == "cutover":
-            script = self.root / "scripts" / "cutover_status.py"
-            run = self._run(sys.executable, str(script), "--weeks", c.arg, "--datos", str(self.datos))
-            verdict = run.stdout.splitlines()[0] if run.stdout else self._tail(run)
-            return Outcome(c, run.returncode == 0, verdict)
-        if c.kind == "checkpoint":
-            ok = self.holds(c.arg)
-            return Outcome(c, ok, "holds" if ok else f"{c.arg} does not hold (above)")
-        raise PipelineError(f"release check: unknown criterion kind {c.kind!r} ({c.arg})")
+        kinds = {
+            "file": self._file,
+            "verb": self._verb,
+            "tests": self._tests,
+            "make": self._make,
+            "cutover": self._cutover,
+            "checkpoint": self._checkpoint,
+        }
+        if c.kind not in kinds:
+            raise PipelineError(f"release check: unknown criterion kind {c.kind!r} ({c.arg})")
+        return kinds[c.kind](c)
+
+    def _file(self, c: Criterion) -> Outcome:
+        found = sorted(self.root.glob(c.arg))
+        return Outcome(c, bool(found), "present" if found else f"{c.arg} does not exist")
+
+    def _verb(self, c: Criterion) -> Outcome:
+        if self._help is None:
+            self._help = self._run("make", "--no-print-directory", "help").stdout
+        ok = f"make {c.arg} " in self._help
+        return Outcome(c, ok, "listed by make help" if ok else f"make help does not list `make {c.arg}`")
+
+    def _tests(self, c: Criterion) -> Outcome:
+        files = sorted({p for pattern in c.arg.split() for p in self.root.glob(pattern)})
+        if not files:
+            return Outcome(c, False, f"no test file matches {c.arg}")
+        rel = [str(p.relative_to(self.root)) for p in files]
+        run = self._run(sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *rel)
+        return Outcome(c, run.returncode == 0, self._tail(run))
+
+    def _make(self, c: Criterion) -> Outcome:
+        run = self._run("make", "--no-print-directory", c.arg)
+        return Outcome(c, run.returncode == 0, self._tail(run))
+
+    def _cutover(self, c: Criterion) -> Outcome:
+        script = self.root / "scripts" / "cutover_status.py"
+        run = self._run(sys.executable, str(script), "--weeks", c.arg, "--datos", str(self.datos))
+        verdict = run.stdout.splitlines()[0] if run.stdout else self._tail(run)
+        return Outcome(c, run.returncode == 0, verdict)
+
+    def _checkpoint(self, c: Criterion) -> Outcome:
+        ok = self.holds(c.arg)
+        return Outcome(c, ok, "holds" if ok else f"{c.arg} does not hold (above)")
 
     def holds(self, tag: str) -> bool:
         """Check every criterion of `tag` (printing each), once per tag; True when all hold."""
