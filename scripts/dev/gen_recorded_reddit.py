@@ -7,6 +7,9 @@ frameworks with positive, negative and neutral tones, plus the traps the transfo
 
 The pages are cut by the extractor's own reading plan (default subreddits, 500 posts), so the folder
 holds exactly the raw files an `--offline` run of scripts/extract_reddit.py reads.
+
+One module of ~470 lines on purpose: ~290 of them are the word lists and text templates (data read top to
+bottom with the code that fills them); the generator itself is ~160 lines.
 """
 
 from __future__ import annotations

@@ -16,6 +16,10 @@ the stars they had that week (younger ones grew faster), the window starting ear
 before 2025-11-23 come from a seeded pool of their own), a clipped last month topped up with the repositories
 that ranked just below, Stack Overflow's monthly counts extended one month back. The framework-activity and
 contributor answers come from scripts/dev/gen_recorded_activity.py.
+
+One module of ~520 lines on purpose: the GitHub and Stack Exchange weeks come from one seeded random stream
+drawn in a fixed order (all_weeks), so byte-identical output depends on those draws staying in one place; ~80
+lines are the vocabularies (languages, words, licenses, monthly question counts).
 """
 
 from __future__ import annotations
