@@ -21,7 +21,6 @@ Exit 0 when the run published, 1 when it did not (quality gate or degradation sa
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import time
 from pathlib import Path
@@ -38,22 +37,11 @@ from lib.contracts import Contract, load_contracts, manifest_errors
 from lib.duck import copy_csv, duckdb_connect, run_sql_file, sql_literal
 from lib.files import crash_point, data_lock, dumps_json, read_json, sha256_file, write_json
 from lib.log import get_logger
-from lib.settings import Settings, iso_utc, settings, utc_now
+from lib.settings import Settings, iso_utc, read, settings, utc_now
 from lib.status import check_source
 from staged import read_typed_csv
 
 log = get_logger("aggregate")
-
-
-def flag(name: str, default: bool = True) -> bool:
-    value = os.environ.get(name, "")
-    if value == "":
-        return default
-    if value.lower() in ("1", "true", "yes", "on"):
-        return True
-    if value.lower() in ("0", "false", "no", "off"):
-        return False
-    raise PipelineError(f"{name}={value!r}: use 1 or 0")
 
 
 def dataset_inputs(contracts: dict[str, Contract], staging: Path, work: Path) -> dict[str, Path]:
@@ -322,8 +310,8 @@ def commit_run(cfg: Settings, staging: Path, report: dict, quality_file: Path | 
     datos = cfg.datos
     timings: dict[str, float] = {"quality_gate": report.get("duration_seconds", 0.0)}
     clock = time.perf_counter()
-    history_on = flag("HISTORY_WRITES")
-    legacy_on = flag("LEGACY_V1_COPIES")
+    history_on = read("HISTORY_WRITES")
+    legacy_on = read("LEGACY_V1_COPIES")
     with data_lock(datos, f"aggregate run {cfg.run_id}"):
         for line in commit.recover(datos):
             print(f"aggregate: recovery: {line}")

@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
 import re
 import sys
 from collections.abc import Mapping
@@ -34,7 +33,7 @@ from lib.contracts import load_contracts, schema_errors
 from lib.duck import duckdb_connect, run_sql_file
 from lib.files import data_lock, switch_dir
 from lib.log import get_logger
-from lib.settings import settings
+from lib.settings import read, settings
 
 log = get_logger("bridge")
 
@@ -150,13 +149,7 @@ def render(doc: dict, mode: str = "compact") -> bytes:
 
 def enabled(env: Mapping[str, str] | None = None) -> bool:
     """BRIDGE_EXPORT: 1 (default) exports the bridge files; 0 turns the export off (the CSVs are published anyway)."""
-    env = os.environ if env is None else env
-    value = (env.get("BRIDGE_EXPORT") or "1").strip().lower()
-    if value in ("1", "true", "yes", "on"):
-        return True
-    if value in ("0", "false", "no", "off"):
-        return False
-    raise PipelineError(f"BRIDGE_EXPORT={value!r}: use 1 (export the bridge files) or 0 (CSVs only)")
+    return read("BRIDGE_EXPORT", env)
 
 
 # --------------------------------------------------------------------------- reading the history
