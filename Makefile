@@ -243,7 +243,7 @@ lock: $(VENV_STAMP) ## rebuild requirements.lock (with hashes) from requirements
 	  --output-file requirements.lock.tmp requirements.in
 	mv requirements.lock.tmp requirements.lock
 
-docs: docs/data_contract.md ## regenerate docs/data_contract.md from contracts/
+docs: docs/data_contract.md docs/settings.md ## regenerate docs/data_contract.md (from contracts/) and docs/settings.md (from scripts/lib/settings.py)
 
 recorded: $(VENV_STAMP) ## regenerate the bundled synthetic responses of the six recorded weeks in datos/recorded/ (deterministic)
 	$(PY) scripts/dev/gen_recorded_rest.py
@@ -261,6 +261,10 @@ $(VENV_STAMP): requirements.lock
 # ---------------------------------------------------------------- docs
 docs/data_contract.md: scripts/dev/contract_doc.py $(LIB) $(wildcard contracts/*.json contracts/datasets/*.json) | $(VENV_STAMP)
 	$(PY) scripts/dev/contract_doc.py > $@.tmp
+	mv $@.tmp $@
+
+docs/settings.md: scripts/dev/settings_doc.py $(LIB) | $(VENV_STAMP)
+	$(PY) scripts/dev/settings_doc.py > $@.tmp
 	mv $@.tmp $@
 
 # ---------------------------------------------------------------- extract: raw -> staging, one job per source
