@@ -282,7 +282,7 @@ endef
 ifeq ($(EXTRACT),1)
 $(eval $(call source_job,github,scripts/http_client.py $(GITHUB_JOB_CODE)))
 $(eval $(call source_job,stackoverflow,scripts/http_client.py))
-$(eval $(call source_job,reddit,contracts/reddit_keywords.json))
+$(eval $(call source_job,reddit,scripts/reddit_client.py scripts/http_client.py contracts/reddit_keywords.json))
 endif
 
 # ---------------------------------------------------------------- aggregate: score, gate, dual write

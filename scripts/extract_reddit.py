@@ -23,6 +23,8 @@ out when its reset fits in REDDIT_MAX_WAIT and stops the run otherwise. Status: 
 least one post), partial (some subreddit failed or the run stopped, some posts read) or failed (no post).
 """
 
+# A little over 400 lines on purpose: this is the whole extraction of one source (the fair-share reading plan, the
+# raw pages, the keyword and sentiment transform, the staging); talking to Reddit is scripts/reddit_client.py.
 from __future__ import annotations
 
 import dataclasses
