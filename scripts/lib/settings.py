@@ -10,7 +10,7 @@ secret's value is never in a message, and is a `Secret` whose repr is masked. do
 
 Why a small dataclass layer and not pydantic: pydantic-settings is not in the lock, and plain pydantic's
 validation errors are not the one-line "setting, value, fix" messages the project promises (and its tests
-check); a table of rows with one parse function each is all these 54 settings need.
+check); a table of rows with one parse function each is all the settings need.
 
 Over 400 lines on purpose: the table of every setting is the point of the module (one place to read them all),
 and the parsers and views it names sit beside it.
