@@ -252,7 +252,7 @@ lock: $(VENV_STAMP) ## rebuild requirements.lock (with hashes) from requirements
 	  --output-file requirements.lock.tmp requirements.in
 	mv requirements.lock.tmp requirements.lock
 
-docs: docs/data_contract.md ## regenerate docs/data_contract.md from contracts/
+docs: docs/data_contract.md docs/settings.md ## regenerate docs/data_contract.md (from contracts/) and docs/settings.md (from scripts/lib/settings.py)
 
 recorded: $(VENV_STAMP) ## regenerate the bundled synthetic responses of the six recorded weeks in datos/recorded/ (deterministic)
 	$(PY) scripts/dev/gen_recorded_rest.py
@@ -272,6 +272,10 @@ docs/data_contract.md: scripts/dev/contract_doc.py $(LIB) $(wildcard contracts/*
 	$(PY) scripts/dev/contract_doc.py > $@.tmp
 	mv $@.tmp $@
 
+docs/settings.md: scripts/dev/settings_doc.py $(LIB) | $(VENV_STAMP)
+	$(PY) scripts/dev/settings_doc.py > $@.tmp
+	mv $@.tmp $@
+
 # ---------------------------------------------------------------- extract: raw -> staging, one job per source
 # With OFFLINE=1 an extractor reads only raw responses already on disk; the demo seeds them from $(RECORDED).
 define source_job
@@ -287,7 +291,7 @@ endef
 ifeq ($(EXTRACT),1)
 $(eval $(call source_job,github,scripts/http_client.py $(GITHUB_JOB_CODE)))
 $(eval $(call source_job,stackoverflow,scripts/http_client.py))
-$(eval $(call source_job,reddit,contracts/reddit_keywords.json))
+$(eval $(call source_job,reddit,scripts/reddit_client.py scripts/http_client.py contracts/reddit_keywords.json))
 endif
 
 # ---------------------------------------------------------------- aggregate: score, gate, dual write

@@ -22,7 +22,6 @@ Exit 0 when the run published, 1 when it did not (quality gate or degradation sa
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import time
 from pathlib import Path
@@ -48,21 +47,10 @@ from lib.cli import git_identity, run_cli
 from lib.contracts import load_contracts, manifest_errors
 from lib.files import data_lock, dumps_json, read_json, sha256_file, write_json
 from lib.log import get_logger
-from lib.settings import Settings, settings, utc_now
+from lib.settings import Settings, read, settings, utc_now
 from lib.status import check_source
 
 log = get_logger("aggregate")
-
-
-def flag(name: str, default: bool = True) -> bool:
-    value = os.environ.get(name, "")
-    if value == "":
-        return default
-    if value.lower() in ("1", "true", "yes", "on"):
-        return True
-    if value.lower() in ("0", "false", "no", "off"):
-        return False
-    raise PipelineError(f"{name}={value!r}: use 1 or 0")
 
 
 # --------------------------------------------------------------------------- step 1: the quality report
@@ -142,8 +130,8 @@ def commit_run(cfg: Settings, staging: Path, report: dict, quality_file: Path | 
     datos = cfg.datos
     timings: dict[str, float] = {"quality_gate": report.get("duration_seconds", 0.0)}
     clock = time.perf_counter()
-    history_on = flag("HISTORY_WRITES")
-    legacy_on = flag("LEGACY_V1_COPIES")
+    history_on = read("HISTORY_WRITES")
+    legacy_on = read("LEGACY_V1_COPIES")
     with data_lock(datos, f"aggregate run {cfg.run_id}"):
         for line in commit.recover(datos):
             print(f"aggregate: recovery: {line}")

@@ -23,7 +23,6 @@ CLI: bridge.py --out DIR [--mode compact|full] [--check] exports the committed h
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -37,7 +36,7 @@ from lib import SOURCES, PipelineError
 from lib.contracts import load_contracts
 from lib.duck import duckdb_connect
 from lib.files import data_lock, switch_dir
-from lib.settings import settings
+from lib.settings import read, settings
 
 # the names other modules and the tests use as bridge.<name>
 __all__ = [
@@ -61,13 +60,7 @@ __all__ = [
 
 def enabled(env: Mapping[str, str] | None = None) -> bool:
     """BRIDGE_EXPORT: 1 (default) exports the bridge files; 0 turns the export off (the CSVs are published anyway)."""
-    env = os.environ if env is None else env
-    value = (env.get("BRIDGE_EXPORT") or "1").strip().lower()
-    if value in ("1", "true", "yes", "on"):
-        return True
-    if value in ("0", "false", "no", "off"):
-        return False
-    raise PipelineError(f"BRIDGE_EXPORT={value!r}: use 1 (export the bridge files) or 0 (CSVs only)")
+    return read("BRIDGE_EXPORT", env)
 
 
 def committed_snapshots(datos: Path, runs: list[dict] | None = None) -> dict[str, list[history.Snapshot]]:

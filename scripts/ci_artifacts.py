@@ -32,7 +32,7 @@ from lib import SOURCES, PipelineError
 from lib.cli import run_cli
 from lib.contracts import load_contracts
 from lib.files import data_lock, read_json, sha256_file
-from lib.settings import settings
+from lib.settings import read, settings
 from lib.status import check_source
 
 MB = 1_000_000
@@ -334,7 +334,7 @@ def main(argv: list[str] | None = None) -> int:
         cmd.add_argument("--artifacts", type=Path, required=True, help="where download-artifact put them")
     sub.add_parser("pack-run").add_argument("--out", type=Path, required=True)
     args = parser.parse_args(argv)
-    if args.command != "place-staging" and not os.environ.get("RUN_ID"):
+    if args.command != "place-staging" and not read("RUN_ID"):
         raise PipelineError(f"{args.command} needs RUN_ID: the run id the aggregate job committed")
     cfg = settings()
     datos = cfg.datos
@@ -350,7 +350,7 @@ def main(argv: list[str] | None = None) -> int:
             code, lines = (0 if verdict.ok else 1), [verdict.line()]
     for line in lines:
         print(f"artifacts: {line}")
-    summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    summary = read("GITHUB_STEP_SUMMARY")
     if summary:
         with open(summary, "a", encoding="utf-8") as fh:
             fh.write(f"### Artifacts ({args.command})\n\n" + "".join(f"- {line}\n" for line in lines) + "\n")

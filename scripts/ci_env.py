@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import base64
 import datetime as dt
-import os
 import re
 import sys
 import uuid
@@ -28,7 +27,7 @@ from pathlib import Path
 from lib import SECRET_NAMES, PipelineError
 from lib.cli import run_cli
 from lib.files import read_json
-from lib.settings import iso_utc, parse_run_date, settings
+from lib.settings import declared_environment, iso_utc, parse_run_date, settings
 
 GATE_STATUSES = ("pass", "pass_with_warnings", "fail")
 PUBLISHABLE = ("pass", "pass_with_warnings")  # job_publish runs only for these (its `if:` says the same)
@@ -113,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("mask").add_argument("names", nargs="+")
     sub.add_parser("gate-status")
     args = parser.parse_args(argv)
-    env = os.environ
+    env = declared_environment()
     now = dt.datetime.now(dt.UTC)
     if args.command == "start":
         emit(

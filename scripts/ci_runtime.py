@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import os
 import re
 import sys
 from collections.abc import Mapping
@@ -28,7 +27,7 @@ from pathlib import Path
 from lib import PipelineError
 from lib.cli import run_cli
 from lib.files import data_lock, read_json, write_json
-from lib.settings import iso_utc, settings
+from lib.settings import declared_environment, iso_utc, settings
 
 WARNING_SECONDS = 45 * 60
 CRITICAL_SECONDS = 60 * 60
@@ -132,7 +131,7 @@ def attach(datos: Path, run_id: str, env: Mapping[str, str] | None = None) -> di
     """The run record's pointer to its runtime file, written now; {} outside the workflow (no CI_NEEDS).
 
     Called by aggregate.py inside its data lock, just before it writes the run record."""
-    env = os.environ if env is None else env
+    env = declared_environment() if env is None else env
     if "CI_NEEDS" not in env:
         return {}
     doc = summarize(current_jobs(Path(datos), run_id, env, env.get("CI_JOB"), dt.datetime.now(dt.UTC)))
@@ -145,18 +144,19 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("finish").add_argument("--job", required=True, help="the calling job, e.g. job_aggregate")
     args = parser.parse_args(argv)
-    if not os.environ.get("RUN_ID"):
+    env = declared_environment()
+    if not env.get("RUN_ID"):
         raise PipelineError("ci_runtime: RUN_ID is not set: pass the run id from `ci_env.py start`")
     cfg = settings()
     with data_lock(cfg.datos, f"ci_runtime {args.job}"):
-        doc = summarize(current_jobs(cfg.datos, cfg.run_id, os.environ, args.job, dt.datetime.now(dt.UTC)))
+        doc = summarize(current_jobs(cfg.datos, cfg.run_id, env, args.job, dt.datetime.now(dt.UTC)))
         write_json(cfg.datos / runtime_path(cfg.run_id), doc)
     text = summary_markdown(doc)
-    if os.environ.get("GITHUB_STEP_SUMMARY"):
-        with open(os.environ["GITHUB_STEP_SUMMARY"], "a", encoding="utf-8") as fh:
+    if env.get("GITHUB_STEP_SUMMARY"):
+        with open(env["GITHUB_STEP_SUMMARY"], "a", encoding="utf-8") as fh:
             fh.write(text)
     minutes = doc["total_seconds"] / 60
-    if doc["level"] != "ok" and os.environ.get("GITHUB_ACTIONS") == "true":
+    if doc["level"] != "ok" and env.get("GITHUB_ACTIONS") == "true":
         kind = "error" if doc["level"] == "critical" else "warning"
         print(f"::{kind} title=runtime budget::the run took {minutes:.1f} min ({doc['level']})")
     print(f"ci_runtime: {args.job} recorded; total {minutes:.1f} min ({doc['level']}) in {runtime_path(cfg.run_id)}")

@@ -23,7 +23,6 @@ its value stays empty (a framework) or its row is left out (a repository), never
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -31,14 +30,7 @@ from pathlib import Path
 
 import github_activity as activity
 import history
-from http_client import (
-    GitHubClient,
-    HttpError,
-    HttpSettings,
-    env_int,
-    env_url,
-    summarize,
-)
+from http_client import GitHubClient, HttpError, summarize
 from lib import PipelineError
 from lib.cli import run_cli, source_parser
 from lib.contracts import load_contracts
@@ -46,11 +38,11 @@ from lib.csvfmt import write_csv
 from lib.duck import duckdb_connect, run_sql_file
 from lib.files import load_raw, save_raw
 from lib.log import get_logger
-from lib.settings import require_secrets, settings
+from lib.settings import DECLARED, GithubSettings, HttpSettings, require_secrets, settings, settings_help
 from lib.status import write_source_status
 
 SOURCE = "github"
-DEFAULT_API_URL = "https://api.github.com"
+DEFAULT_API_URL = DECLARED["GITHUB_API_URL"].default
 PER_PAGE = 100
 SEARCH_CAP = 1000  # the search API returns at most 1,000 results per query
 UNSPECIFIED = "Sin especificar"
@@ -65,28 +57,9 @@ COMMITS_FILE = "github_commits_frameworks.csv"
 CORRELATION_FILE = "github_correlacion.csv"
 REPOSITORIES_NAMED = 10
 
-SETTINGS_HELP = f"""settings (environment):
-  DATOS, RUN_DATE       data folder (default datos) and run date (default today, UTC)
-  GH_PAT                GitHub token (secret; live runs only)
-  GITHUB_API_URL        default {DEFAULT_API_URL}
-  GITHUB_MAX_PAGES      pages of 100 per month, default 5
-  GITHUB_TOP_N          repositories kept, default 3000
-  HTTP_TIMEOUT, HTTP_MAX_RETRIES, HTTP_WAIT_BUDGET, HTTP_BACKOFF_BASE   see scripts/http_client.py"""
-
-
-@dataclass(frozen=True)
-class GithubSettings:
-    api_url: str
-    max_pages: int
-    top_n: int
-
-    @classmethod
-    def from_env(cls, env: Mapping[str, str]) -> GithubSettings:
-        return cls(
-            api_url=env_url(env, "GITHUB_API_URL", DEFAULT_API_URL),
-            max_pages=min(env_int(env, "GITHUB_MAX_PAGES", 5, minimum=1), SEARCH_CAP // PER_PAGE),
-            top_n=env_int(env, "GITHUB_TOP_N", 3000, minimum=1),
-        )
+SETTINGS_HELP = settings_help(
+    "DATOS", "RUN_DATE", "GH_PAT", "GITHUB_API_URL", "GITHUB_MAX_PAGES", "GITHUB_TOP_N", "HTTP_"
+)
 
 
 @dataclass(frozen=True)
@@ -304,8 +277,8 @@ def main(argv: list[str] | None = None) -> int:
 
     log = get_logger(SOURCE)
     run = settings()
-    conf = GithubSettings.from_env(os.environ)
-    http = HttpSettings.from_env(os.environ)
+    conf = GithubSettings.from_env()
+    http = HttpSettings.from_env()
     raw_dir, staging = run.raw_dir(SOURCE), run.staging_dir(SOURCE)
     months = months_in_window(*run.window)
 
@@ -317,7 +290,7 @@ def main(argv: list[str] | None = None) -> int:
             )
     else:
         require_secrets(("GH_PAT",))
-        client = GitHubClient(conf.api_url, http, os.environ["GH_PAT"])
+        client = GitHubClient(conf.api_url, http, conf.token.reveal())
 
     found = collect(raw_dir, months, conf.max_pages, client)
     if found.missing:

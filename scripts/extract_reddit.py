@@ -16,25 +16,15 @@ Which posts count:
   - self-posts and link posts alike: a post's text is its title + selftext (empty for a link post).
 
 Pages already in raw are never fetched again: a second run for the same date makes no request.
-`--offline` reads raw only and fails when a page is missing. Failures are explicit: bad credentials
-stop the run, a forbidden/missing subreddit, a server error or a timeout fails that subreddit (prawcore
-itself retries 5xx and timeouts twice first), a 429 or a spent X-Ratelimit-Remaining is waited out when
-its reset fits in REDDIT_MAX_WAIT and stops the run otherwise. Status: ok (every subreddit read, at least
-one post), partial (some subreddit failed or the run stopped, some posts read) or failed (no post).
-
-Environment:
-  REDDIT_CLIENT_ID, REDDIT_CLIENT_SECRET   secrets (a live run fails at once when one is missing)
-  REDDIT_USER_AGENT     default "python:tech-trends-pipeline:v2 (read-only weekly technology trend report)"
-  REDDIT_SUBREDDITS     comma-separated, default programming,webdev,python,javascript,devops,MachineLearning
-  REDDIT_MAX_POSTS      posts in all, default 500
-  REDDIT_TIMEOUT        seconds praw waits for an answer, default 16
-  REDDIT_MAX_WAIT       seconds the run may wait in all for rate limits to reset, default 120
-  REDDIT_RETRY_BACKOFF  scale of prawcore's own retry pauses (1 = prawcore's 0-2 s then 2-4 s), default 1
-  REDDIT_OAUTH_URL, REDDIT_URL   API and token hosts, default https://oauth.reddit.com, https://www.reddit.com
-  HTTP_MAX_BYTES        largest answer (decoded bytes) read before refusing it, default 33554432
-  DATOS, RUN_DATE       data folder and run date (see scripts/lib/settings.py)
+`--offline` reads raw only and fails when a page is missing. Failures are explicit (scripts/reddit_client.py,
+which talks to Reddit through praw): bad credentials stop the run, a forbidden/missing subreddit, a server error
+or a timeout fails that subreddit (after prawcore's own retries), a 429 or a spent X-Ratelimit-Remaining is waited
+out when its reset fits in REDDIT_MAX_WAIT and stops the run otherwise. Status: ok (every subreddit read, at
+least one post), partial (some subreddit failed or the run stopped, some posts read) or failed (no post).
 """
 
+# A little over 400 lines on purpose: this is the whole extraction of one source (the fair-share reading plan, the
+# raw pages, the keyword and sentiment transform, the staging); talking to Reddit is scripts/reddit_client.py.
 from __future__ import annotations
 
 import dataclasses
@@ -42,90 +32,32 @@ import datetime as dt
 import functools
 import json
 import logging
-import os
 import re
-import time
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
+import reddit_client
 from lib import CONTRACTS_DIR, PipelineError
 from lib.cli import run_cli, source_parser
 from lib.contracts import load_contracts
 from lib.csvfmt import write_csv
 from lib.files import load_raw, read_json, save_raw
 from lib.log import get_logger, redact
-from lib.settings import require_secrets, settings
+from lib.settings import DECLARED, RedditSettings, require_secrets, settings, settings_help
 from lib.status import write_source_status
+from reddit_client import SourceStopped, SubredditFailed
 
 SOURCE = "reddit"
-SECRETS = ("REDDIT_CLIENT_ID", "REDDIT_CLIENT_SECRET")
-DEFAULT_SUBREDDITS = ("programming", "webdev", "python", "javascript", "devops", "MachineLearning")
-DEFAULT_MAX_POSTS = 500
-DEFAULT_USER_AGENT = "python:tech-trends-pipeline:v2 (read-only weekly technology trend report)"
+DEFAULT_SUBREDDITS = DECLARED["REDDIT_SUBREDDITS"].default
+DEFAULT_MAX_POSTS = DECLARED["REDDIT_MAX_POSTS"].default
+DEFAULT_USER_AGENT = DECLARED["REDDIT_USER_AGENT"].default
 PAGE_LIMIT = 100  # Reddit's largest listing page
 KEYWORDS_FILE = CONTRACTS_DIR / "reddit_keywords.json"
 TEMAS_FILE = "reddit_temas_emergentes.csv"
 SENTIMENT_FILE = "reddit_sentimiento_frameworks.csv"
-SUBREDDIT_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_]{1,20}")
 FULLNAME_RE = re.compile(r"t3_[0-9a-z]{1,13}")
 
 log = logging.getLogger(f"trends.{SOURCE}")  # configured by lib.log.get_logger in main()
-
-
-# --------------------------------------------------------------------------- settings
-
-
-@dataclasses.dataclass(frozen=True)
-class RedditSettings:
-    subreddits: tuple[str, ...] = DEFAULT_SUBREDDITS
-    max_posts: int = DEFAULT_MAX_POSTS
-    timeout: float = 16.0
-    max_wait: float = 120.0
-    retry_backoff: float = 1.0
-    user_agent: str = DEFAULT_USER_AGENT
-    oauth_url: str = "https://oauth.reddit.com"
-    reddit_url: str = "https://www.reddit.com"
-    max_bytes: int = 32 << 20  # HTTP_MAX_BYTES: the decoded size an answer may have, as for the REST sources
-
-
-def _number(env: Mapping[str, str], name: str, default: float, kind=float, minimum: float = 0.0):
-    text = env.get(name) or ""
-    if not text:
-        return default
-    try:
-        value = kind(text)
-    except ValueError:
-        raise PipelineError(f"{name}={text!r} is not a {'whole ' if kind is int else ''}number") from None
-    if value < minimum or (kind is float and value != value):
-        raise PipelineError(f"{name}={text!r} must be at least {minimum}")
-    return value
-
-
-def reddit_settings(env: Mapping[str, str] | None = None) -> RedditSettings:
-    env = os.environ if env is None else env
-    subreddits = tuple(
-        s.strip().removeprefix("r/") for s in (env.get("REDDIT_SUBREDDITS") or "").split(",") if s.strip()
-    )
-    subreddits = subreddits or DEFAULT_SUBREDDITS
-    bad = [s for s in subreddits if not SUBREDDIT_RE.fullmatch(s)]
-    if bad:
-        raise PipelineError(f"REDDIT_SUBREDDITS: {', '.join(map(repr, bad))} is not a subreddit name")
-    if len({s.lower() for s in subreddits}) != len(subreddits):
-        raise PipelineError("REDDIT_SUBREDDITS names a subreddit twice")
-    user_agent = env.get("REDDIT_USER_AGENT") or DEFAULT_USER_AGENT
-    if len(user_agent) < 7:
-        raise PipelineError("REDDIT_USER_AGENT must describe the app (Reddit blocks generic user agents)")
-    return RedditSettings(
-        subreddits=subreddits,
-        max_posts=_number(env, "REDDIT_MAX_POSTS", DEFAULT_MAX_POSTS, int, 1),
-        timeout=_number(env, "REDDIT_TIMEOUT", 16.0, float, 0.001),
-        max_wait=_number(env, "REDDIT_MAX_WAIT", 120.0),
-        retry_backoff=_number(env, "REDDIT_RETRY_BACKOFF", 1.0),
-        user_agent=user_agent,
-        oauth_url=(env.get("REDDIT_OAUTH_URL") or "https://oauth.reddit.com").rstrip("/"),
-        reddit_url=(env.get("REDDIT_URL") or "https://www.reddit.com").rstrip("/"),
-        max_bytes=_number(env, "HTTP_MAX_BYTES", RedditSettings.max_bytes, int, 1024),
-    )
 
 
 # --------------------------------------------------------------------------- pure transform
@@ -178,8 +110,13 @@ def sentiment_label(text: str) -> str:
     return "positivo" if compound >= 0.05 else "negativo" if compound <= -0.05 else "neutro"
 
 
-def _pct(part: int, total: int) -> float:
-    return round(part * 100 / total, 2)
+def _sentiment_row(name: str, counts: dict[str, int]) -> dict:
+    total = sum(counts.values())
+    row = {"framework": name, "total_menciones": total}
+    for label, column in (("positivo", "positivos"), ("neutro", "neutros"), ("negativo", "negativos")):
+        row[column] = counts[label]
+        row[f"% {label}"] = round(counts[label] * 100 / total, 2)
+    return row
 
 
 def transform(posts: Iterable[Mapping], keywords: Keywords) -> tuple[list[dict], list[dict]]:
@@ -203,22 +140,7 @@ def transform(posts: Iterable[Mapping], keywords: Keywords) -> tuple[list[dict],
 
     temas = [{"tema": name, "menciones": n} for name, n in topic_counts.items() if n]
     temas.sort(key=lambda row: (-row["menciones"], row["tema"]))
-    frameworks = []
-    for name, c in sentiment.items():
-        total = c["positivo"] + c["neutro"] + c["negativo"]
-        if total:
-            frameworks.append(
-                {
-                    "framework": name,
-                    "total_menciones": total,
-                    "positivos": c["positivo"],
-                    "neutros": c["neutro"],
-                    "negativos": c["negativo"],
-                    "% positivo": _pct(c["positivo"], total),
-                    "% neutro": _pct(c["neutro"], total),
-                    "% negativo": _pct(c["negativo"], total),
-                }
-            )
+    frameworks = [_sentiment_row(name, counts) for name, counts in sentiment.items() if sum(counts.values())]
     frameworks.sort(key=lambda row: (-row["total_menciones"], row["framework"]))
     return temas, frameworks
 
@@ -266,14 +188,6 @@ def listing_problem(doc: object) -> str | None:
 # --------------------------------------------------------------------------- the reading plan
 
 
-class SubredditFailed(Exception):
-    """This subreddit cannot be read now; the others can."""
-
-
-class SourceStopped(Exception):
-    """Nothing more can be read in this run (credentials refused, rate limit beyond the budget)."""
-
-
 GetPage = Callable[[str, "str | None", int], dict]
 
 
@@ -292,59 +206,38 @@ class Collection:
     errors: list[str] = dataclasses.field(default_factory=list)
 
 
+@dataclasses.dataclass
+class _Plan:
+    """One collect's reading plan: each subreddit's share (quota) and cursor, and which listings ended or failed."""
+
+    quota: dict[str, int]
+    cursor: dict[str, str | None]
+    ended: set[str] = dataclasses.field(default_factory=set)
+    failed: set[str] = dataclasses.field(default_factory=set)
+    short: set[str] = dataclasses.field(default_factory=set)  # ended before their share: the rest went elsewhere
+
+    def open(self, sub: str) -> bool:
+        return sub not in self.ended | self.failed
+
+
 def collect(
     subreddits: tuple[str, ...], max_posts: int, window: tuple[dt.datetime, dt.datetime], get_page: GetPage
 ) -> Collection:
     """Read the `new` listings following the fair-share plan (module docstring) through `get_page`."""
-    start, end = (moment.timestamp() for moment in window)
+    bounds = tuple(moment.timestamp() for moment in window)
     out = Collection(per_subreddit=dict.fromkeys(subreddits, 0))
-    quota = fair_shares(max_posts, list(subreddits))
-    cursor: dict[str, str | None] = dict.fromkeys(subreddits)
-    ended: set[str] = set()
-    failed: set[str] = set()
-    short: set[str] = set()
-    while True:
-        for sub in subreddits:
-            while sub not in ended | failed and out.per_subreddit[sub] < quota[sub]:
-                limit = min(PAGE_LIMIT, quota[sub] - out.per_subreddit[sub])
-                try:
-                    page = get_page(sub, cursor[sub], limit)
-                except SubredditFailed as exc:
-                    failed.add(sub)
-                    out.errors.append(str(exc))
-                    break
-                except SourceStopped as exc:
-                    out.errors.append(str(exc))
-                    return out
-                out.pages += 1
-                children = page["data"]["children"]
-                for child in children:
-                    post = child["data"]
-                    created = post["created_utc"]
-                    if created >= end:
-                        continue  # newer than the window: skipped, older posts follow
-                    if created < start:
-                        ended.add(sub)  # the listing is newest first: the rest is older still
-                        break
-                    if post["id"] in out.posts or out.per_subreddit[sub] >= quota[sub]:
-                        continue
-                    out.posts[post["id"]] = post
-                    out.per_subreddit[sub] += 1
-                cursor[sub] = page["data"].get("after")
-                if not children or not cursor[sub]:
-                    ended.add(sub)
-        for sub in ended - failed:  # a listing that ran out hands its unused share back; a failed one does not
-            if out.per_subreddit[sub] < quota[sub]:
-                short.add(sub)
-                quota[sub] = out.per_subreddit[sub]
-        leftover = max_posts - sum(quota.values())
-        still_open = [s for s in subreddits if s not in ended | failed]
-        if leftover <= 0 or not still_open:
-            break
-        for sub, extra in fair_shares(leftover, still_open).items():
-            quota[sub] += extra
+    plan = _Plan(quota=fair_shares(max_posts, list(subreddits)), cursor=dict.fromkeys(subreddits))
+    try:
+        while True:
+            for sub in subreddits:
+                _read_share(sub, plan, out, bounds, get_page)
+            if not _share_again(subreddits, max_posts, plan, out):
+                break
+    except SourceStopped as exc:
+        out.errors.append(str(exc))
+        return out
     for sub in subreddits:
-        if sub in short:
+        if sub in plan.short:
             out.warnings.append(
                 f"r/{sub}: its listing ran out after {out.per_subreddit[sub]} posts in the window; "
                 "the rest of its share went to the other subreddits"
@@ -356,219 +249,55 @@ def collect(
     return out
 
 
-# --------------------------------------------------------------------------- praw (live)
-
-
-@dataclasses.dataclass
-class HttpStats:
-    requests: int = 0
-    retries: int = 0
-    waited_seconds: float = 0.0
-    seen: set = dataclasses.field(default_factory=set)
-    remaining: float | None = None  # X-Ratelimit-Remaining / -Reset of the last API answer
-    reset: float | None = None
-
-
-def _header_number(headers: Mapping[str, str], name: str) -> float | None:
-    try:
-        return float(headers[name])
-    except (KeyError, TypeError, ValueError):
-        return None
-
-
-def _make_requestor_class():
-    from urllib.parse import urlsplit
-
-    import prawcore
-    import requests
-    from prawcore import Requestor
-
-    import http_client
-
-    class CountingRequestor(Requestor):
-        """prawcore's Requestor with our timeout on every call, counting requests and retries."""
-
-        def __init__(self, *args, stats: HttpStats, max_bytes: int, **kwargs):
-            super().__init__(*args, **kwargs)
-            self.stats = stats
-            self.max_bytes = max_bytes
-
-        def request(self, *args, timeout=None, **kwargs):
-            method, url = args[0], args[1]
-            key = (method.upper(), url, json.dumps(kwargs.get("params") or {}, sort_keys=True, default=str))
-            self.stats.requests += 1
-            if not url.endswith("/api/v1/access_token"):
-                self.stats.retries += key in self.stats.seen
-                self.stats.seen.add(key)
-            # prawcore passes its own module-wide timeout; REDDIT_TIMEOUT is the one that counts
-            response = super().request(*args, timeout=self.timeout, stream=True, **kwargs)
-            with response:  # the body is read here, bounded like every REST answer (HTTP_MAX_BYTES, decoded size)
-                try:
-                    body = http_client.read_bounded(response, self.max_bytes)
-                except http_client.TooLarge as exc:
-                    raise SubredditFailed(
-                        f"reddit {method} {urlsplit(url).path}: {exc}: refused; raise HTTP_MAX_BYTES if Reddit "
-                        "really sends this much"
-                    ) from None
-                except requests.RequestException as exc:
-                    raise prawcore.exceptions.RequestException(exc, args, kwargs) from None
-            response._content = body  # what prawcore reads (response.json(), .text) from here on
-            if "x-ratelimit-remaining" in response.headers:
-                self.stats.remaining = _header_number(response.headers, "x-ratelimit-remaining")
-                self.stats.reset = _header_number(response.headers, "x-ratelimit-reset")
-            return response
-
-    return CountingRequestor
-
-
-def _scaled_retry_strategy(scale: float):
-    from prawcore.sessions import FiniteRetryStrategy
-
-    @dataclasses.dataclass(frozen=True)
-    class ScaledRetry(FiniteRetryStrategy):
-        """prawcore's retry schedule (2 retries on 5xx, timeouts, dropped connections), pauses times `scale`."""
-
-        def _sleep_seconds(self):
-            seconds = super()._sleep_seconds()
-            return None if seconds is None else seconds * scale
-
-    return ScaledRetry
-
-
-def praw_client(cfg: RedditSettings, stats: HttpStats, env: Mapping[str, str]):
-    """A read-only praw.Reddit (client credentials, no user) pointed at cfg's hosts."""
-    import praw
-
-    reddit = praw.Reddit(
-        client_id=env["REDDIT_CLIENT_ID"],
-        client_secret=env["REDDIT_CLIENT_SECRET"],
-        user_agent=cfg.user_agent,
-        oauth_url=cfg.oauth_url,
-        reddit_url=cfg.reddit_url,
-        username=None,  # read-only: never a user's password or refresh token, whatever praw.ini says
-        password=None,
-        refresh_token=None,
-        check_for_updates=False,
-        requestor_class=_make_requestor_class(),
-        requestor_kwargs={"timeout": cfg.timeout, "stats": stats, "max_bytes": cfg.max_bytes},
-    )
-    if not reddit.read_only:
-        raise PipelineError("reddit: praw did not start read-only: unset praw_username/praw_password")
-    # prawcore keeps its retry schedule on the session; scale its pauses (tests use 0)
-    reddit._core._retry_strategy_class = _scaled_retry_strategy(cfg.retry_backoff)
-    return reddit
-
-
-def _status_of(exc) -> int | None:
-    response = getattr(exc, "response", None)
-    return getattr(response, "status_code", None)
-
-
-def _is_token_call(exc) -> bool:
-    response = getattr(exc, "response", None)
-    url = getattr(response, "url", None) or ""
-    args = getattr(exc, "request_args", ()) or ()
-    url = url or (args[1] if len(args) > 1 else "")
-    return "/api/v1/access_token" in str(url)
-
-
-RATE_LIMIT_WAITS = 3  # waits for one request at most, even when Reddit says the reset is 0 s
-
-
-def _wait_or_stop(what: str, reset: float | None, seen: str, cfg: RedditSettings, stats: HttpStats) -> None:
-    """Wait for the rate-limit reset when REDDIT_MAX_WAIT still allows it; otherwise stop the run."""
-    left = cfg.max_wait - stats.waited_seconds
-    if reset is None or reset > left:
-        when = (
-            "with no reset time"
-            if reset is None
-            else f"resets in {reset:g} s, more than the {left:g} s left of REDDIT_MAX_WAIT"
-        )
-        raise SourceStopped(f"{what}: {seen}, {when}; stopped reading, run again later (pages already saved are kept)")
-    log.warning("%s: %s; waiting %g s for the reset", what, seen, reset)
-    time.sleep(reset)
-    stats.waited_seconds += reset
-    stats.remaining = None
-
-
-def _failure(exc: Exception, what: str, cfg: RedditSettings) -> Exception:
-    """The clear message for a failed praw call: SourceStopped when nothing else can be read, else SubredditFailed."""
-    import requests
-    from prawcore import exceptions as pex
-
-    status = _status_of(exc)
-    attempts = 3  # prawcore's own schedule: one call and 2 retries on 5xx, timeouts and dropped connections
-    if isinstance(exc, pex.OAuthException):
-        return SourceStopped(
-            f"reddit: the token endpoint refused the client credentials ({exc.error}): "
-            "check REDDIT_CLIENT_ID and REDDIT_CLIENT_SECRET"
-        )
-    if isinstance(exc, pex.RequestException):
-        original = exc.original_exception
-        if isinstance(original, requests.Timeout):
-            reason = f"no answer within REDDIT_TIMEOUT={cfg.timeout:g} s ({attempts} attempts)"
-        elif isinstance(original, requests.ConnectionError | requests.exceptions.ChunkedEncodingError):
-            reason = f"connection failed or answer cut off ({attempts} attempts): {type(original).__name__}"
-        else:
-            reason = f"request failed: {type(original).__name__}"
-        if _is_token_call(exc):
-            return SourceStopped(f"reddit: the token endpoint: {reason}")
-        return SubredditFailed(f"{what}: {reason}")
-    if _is_token_call(exc):
-        hint = (
-            "invalid client credentials: check REDDIT_CLIENT_ID and REDDIT_CLIENT_SECRET"
-            if status in (400, 401, 403)
-            else "Reddit could not issue a token; run again later"
-        )
-        return SourceStopped(f"reddit: token endpoint answered HTTP {status}: {hint}")
-    if isinstance(exc, pex.Forbidden):
-        return SubredditFailed(
-            f"{what}: forbidden (HTTP 403): the subreddit is private, quarantined or banned, or this app may not "
-            "read it; remove it from REDDIT_SUBREDDITS"
-        )
-    if isinstance(exc, pex.InvalidToken | pex.InsufficientScope | KeyError):
-        # (prawcore looks a 401 without a www-authenticate header up in a dict: a KeyError)
-        return SourceStopped(f"{what}: Reddit rejected the access token (HTTP {status or 401}); stopped reading")
-    if isinstance(exc, pex.NotFound | pex.Redirect):
-        return SubredditFailed(f"{what}: not found (HTTP {status}): check the name in REDDIT_SUBREDDITS")
-    if isinstance(exc, pex.ServerError):
-        return SubredditFailed(f"{what}: Reddit server error (HTTP {status}) after {attempts} attempts")
-    if isinstance(exc, pex.BadJSON):
-        return SubredditFailed(f"{what}: the answer (HTTP {status}) was not valid JSON")
-    return SubredditFailed(f"{what}: unexpected answer HTTP {status} ({type(exc).__name__})")
-
-
-def fetch_listing(reddit, cfg: RedditSettings, stats: HttpStats, sub: str, after: str | None, limit: int) -> dict:
-    """GET /r/<sub>/new through praw's own request machinery (token, retries, rate limiter).
-
-    Returns the listing as Reddit sent it; every failure becomes SubredditFailed or SourceStopped with a clear message.
-    """
-    from prawcore import exceptions as pex
-
-    what = f"r/{sub}"
-    params = {"limit": limit, **({"after": after} if after else {})}
-    for _ in range(RATE_LIMIT_WAITS + 1):
-        if stats.remaining is not None and stats.remaining <= 0:
-            # spent: prawcore would sleep until the reset, however long; wait only within REDDIT_MAX_WAIT
-            _wait_or_stop(
-                what, stats.reset or 0.0, "Reddit's rate limit is used up (X-Ratelimit-Remaining 0)", cfg, stats
-            )
+def _read_share(sub: str, plan: _Plan, out: Collection, bounds: tuple[float, float], get_page: GetPage) -> None:
+    """Read `sub`'s pages until its share is met, its listing ends or it fails (SourceStopped goes up)."""
+    while plan.open(sub) and out.per_subreddit[sub] < plan.quota[sub]:
+        limit = min(PAGE_LIMIT, plan.quota[sub] - out.per_subreddit[sub])
         try:
-            doc = reddit.request(method="GET", path=f"/r/{sub}/new", params=params)
-        except pex.TooManyRequests as exc:
-            headers = exc.response.headers
-            reset = _header_number(headers, "x-ratelimit-reset")
-            reset = reset if reset is not None else _header_number(headers, "retry-after")
-            seen = f"remaining {headers.get('x-ratelimit-remaining', '?')}, used {headers.get('x-ratelimit-used', '?')}"
-            _wait_or_stop(what, reset, f"rate limited by Reddit (HTTP 429, {seen})", cfg, stats)
+            page = get_page(sub, plan.cursor[sub], limit)
+        except SubredditFailed as exc:
+            plan.failed.add(sub)
+            out.errors.append(str(exc))
+            return
+        out.pages += 1
+        children = page["data"]["children"]
+        if _take_posts(sub, children, plan.quota[sub], out, bounds):
+            plan.ended.add(sub)  # the listing is newest first: the rest is older still
+        plan.cursor[sub] = page["data"].get("after")
+        if not children or not plan.cursor[sub]:
+            plan.ended.add(sub)
+
+
+def _take_posts(sub: str, children: list, quota: int, out: Collection, bounds: tuple[float, float]) -> bool:
+    """Keep the page's posts inside the window, up to `sub`'s quota; True at the first post older than the window."""
+    start, end = bounds
+    for child in children:
+        post = child["data"]
+        created = post["created_utc"]
+        if created >= end:
+            continue  # newer than the window: skipped, older posts follow
+        if created < start:
+            return True
+        if post["id"] in out.posts or out.per_subreddit[sub] >= quota:
             continue
-        except (pex.PrawcoreException, KeyError) as exc:
-            raise _failure(exc, what, cfg) from None
-        problem = listing_problem(doc)
-        if problem:
-            raise SubredditFailed(f"{what}: the answer {problem}")
-        return doc
-    raise SourceStopped(f"{what}: still rate limited (HTTP 429) after {RATE_LIMIT_WAITS} waits; stopped reading")
+        out.posts[post["id"]] = post
+        out.per_subreddit[sub] += 1
+    return False
+
+
+def _share_again(subreddits: tuple[str, ...], max_posts: int, plan: _Plan, out: Collection) -> bool:
+    """Hand the unused share of listings that ran out to those still open; False when there is no other round."""
+    for sub in plan.ended - plan.failed:  # a listing that ran out hands its unused share back; a failed one does not
+        if out.per_subreddit[sub] < plan.quota[sub]:
+            plan.short.add(sub)
+            plan.quota[sub] = out.per_subreddit[sub]
+    leftover = max_posts - sum(plan.quota.values())
+    still_open = [s for s in subreddits if plan.open(s)]
+    if leftover <= 0 or not still_open:
+        return False
+    for sub, extra in fair_shares(leftover, still_open).items():
+        plan.quota[sub] += extra
+    return True
 
 
 def page_source(raw_dir: Path, offline: bool, live_fetch: Callable | None) -> GetPage:
@@ -584,6 +313,9 @@ def page_source(raw_dir: Path, offline: bool, live_fetch: Callable | None) -> Ge
                 "(needs REDDIT_CLIENT_ID and REDDIT_CLIENT_SECRET) or use the bundled data with `make demo`"
             )
         doc = live_fetch(sub, after, limit)
+        problem = listing_problem(doc)
+        if problem:  # a bad answer is never kept as raw
+            raise SubredditFailed(f"r/{sub}: the answer {problem}")
         save_raw(path, page_body(doc))
         return doc
 
@@ -617,33 +349,27 @@ def decide_status(collection: Collection) -> tuple[str, list[str]]:
     return ("partial" if errors else "ok"), errors
 
 
-def _quiet_praw_logs_through_redaction() -> None:
-    """prawcore logs retries (URLs) at WARNING: send them through our redacting handler."""
-    ours = logging.getLogger("trends")
-    for name in ("prawcore", "praw"):
-        other = logging.getLogger(name)
-        other.handlers = list(ours.handlers)
-        other.setLevel(ours.level)
-        other.propagate = False
-
-
 def main(argv: list[str] | None = None) -> int:
-    parser = source_parser(__doc__, offline_help="read raw pages only; never touch the network")
+    parser = source_parser(
+        __doc__,
+        settings_help("DATOS", "RUN_DATE", "REDDIT_", "HTTP_MAX_BYTES"),
+        offline_help="read raw pages only; never touch the network",
+    )
     args = parser.parse_args(argv)
     get_logger(SOURCE)
 
     run = settings()
-    cfg = reddit_settings()
+    cfg = RedditSettings.from_env()
     keywords = load_keywords()
     raw_dir, staging_dir = run.raw_dir(SOURCE), run.staging_dir(SOURCE)
-    stats = HttpStats()
+    stats = reddit_client.HttpStats()
 
     live_fetch = None
     if not args.offline:
-        require_secrets(SECRETS)
-        _quiet_praw_logs_through_redaction()
-        reddit = praw_client(cfg, stats, os.environ)
-        live_fetch = functools.partial(fetch_listing, reddit, cfg, stats)
+        require_secrets(("REDDIT_CLIENT_ID", "REDDIT_CLIENT_SECRET"))
+        ours = logging.getLogger("trends")
+        reddit_client.route_logs_through(ours.handlers, ours.level)
+        live_fetch = reddit_client.Reader(cfg, stats).listing
     elif not raw_dir.is_dir():
         raise PipelineError(
             f"reddit --offline: no raw pages in {raw_dir}: run without --offline, or `make demo` for bundled data"

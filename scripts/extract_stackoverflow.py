@@ -25,75 +25,36 @@ which the client must honour. Set SO_FILTER to the id that call logs to skip it.
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
-from http_client import (
-    HttpError,
-    HttpSettings,
-    StackExchangeClient,
-    env_list,
-    env_url,
-    summarize,
-)
+from http_client import HttpError, StackExchangeClient, summarize
 from lib import PipelineError
 from lib.cli import run_cli, source_parser
 from lib.contracts import load_contracts
 from lib.csvfmt import write_csv
 from lib.files import load_raw, save_raw
 from lib.log import get_logger
-from lib.settings import require_secrets, settings
+from lib.settings import DECLARED, HttpSettings, SoSettings, require_secrets, settings, settings_help
 from lib.status import write_source_status
 
 SOURCE = "stackoverflow"
-DEFAULT_API_URL = "https://api.stackexchange.com/2.3"
-DEFAULT_TAGS = "python,javascript,typescript,java,go,c#,php,c++,ruby,kotlin"
-DEFAULT_TREND_TAGS = "python,javascript,typescript"
-DEFAULT_ACCEPT_TAGS = "reactjs,vue.js,angular,next.js,svelte"
+DEFAULT_API_URL = DECLARED["STACKEXCHANGE_API_URL"].default
+DEFAULT_TAGS = DECLARED["SO_TAGS"].default_value
+DEFAULT_TREND_TAGS = DECLARED["SO_TREND_TAGS"].default_value
+DEFAULT_ACCEPT_TAGS = DECLARED["SO_ACCEPT_TAGS"].default_value
 FILTER_FIELDS = ".backoff;.error_id;.error_message;.error_name;.has_more;.quota_max;.quota_remaining;.total"
 FILTER_FILE = "filters_create.json.gz"
 VOLUME_FILE = "so_volumen_preguntas.csv"
 TRENDS_FILE = "so_tendencias_mensuales.csv"
 ACCEPT_FILE = "so_tasa_aceptacion.csv"
 
-SETTINGS_HELP = f"""settings (environment):
-  DATOS, RUN_DATE         data folder (default datos) and run date (default today, UTC)
-  STACKOVERFLOW_KEY       Stack Apps key (secret; live runs only; sent as the `key` parameter)
-  STACKEXCHANGE_API_URL   default {DEFAULT_API_URL}
-  SO_TAGS                 default {DEFAULT_TAGS}
-  SO_TREND_TAGS           default {DEFAULT_TREND_TAGS} (must match the so_tendencias contract)
-  SO_ACCEPT_TAGS          default {DEFAULT_ACCEPT_TAGS}
-  SO_FILTER               filter id; default empty = create one with /filters/create ({FILTER_FIELDS})
-  HTTP_TIMEOUT, HTTP_MAX_RETRIES, HTTP_WAIT_BUDGET, HTTP_BACKOFF_BASE   see scripts/http_client.py"""
-
-
-@dataclass(frozen=True)
-class SoSettings:
-    api_url: str
-    tags: list[str]
-    trend_tags: list[str]
-    accept_tags: list[str]
-    filter: str
-
-    @classmethod
-    def from_env(cls, env: Mapping[str, str], trend_columns: list[str]) -> SoSettings:
-        """`trend_columns`: the tag columns of the so_tendencias contract, which SO_TREND_TAGS must match."""
-        trend_tags = env_list(env, "SO_TREND_TAGS", DEFAULT_TREND_TAGS)
-        columns = trend_columns
-        if trend_tags != columns:
-            raise PipelineError(
-                f"SO_TREND_TAGS={','.join(trend_tags)!r} must be {','.join(columns)!r}, the columns of the so_tendencias contract"
-            )
-        return cls(
-            api_url=env_url(env, "STACKEXCHANGE_API_URL", DEFAULT_API_URL),
-            tags=env_list(env, "SO_TAGS", DEFAULT_TAGS),
-            trend_tags=trend_tags,
-            accept_tags=env_list(env, "SO_ACCEPT_TAGS", DEFAULT_ACCEPT_TAGS),
-            filter=(env.get("SO_FILTER") or "").strip(),
-        )
+SETTINGS_HELP = settings_help(
+    "DATOS", "RUN_DATE", "STACKOVERFLOW_KEY", "STACKEXCHANGE_API_URL", "SO_TAGS", "SO_TREND_TAGS", "SO_ACCEPT_TAGS",
+    "SO_FILTER", "HTTP_"
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -311,8 +272,8 @@ def main(argv: list[str] | None = None) -> int:
     log = get_logger(SOURCE)
     run = settings()
     contracts = load_contracts()
-    conf = SoSettings.from_env(os.environ, contracts["so_tendencias"].column_names[1:])
-    http = HttpSettings.from_env(os.environ)
+    conf = SoSettings.from_env(trend_columns=contracts["so_tendencias"].column_names[1:])
+    http = HttpSettings.from_env()
     raw_dir, staging = run.raw_dir(SOURCE), run.staging_dir(SOURCE)
     plan = plan_counts(conf, run.run_date, run.window)
 
@@ -325,7 +286,7 @@ def main(argv: list[str] | None = None) -> int:
             )
     else:
         require_secrets(("STACKOVERFLOW_KEY",))
-        client = StackExchangeClient(conf.api_url, http, os.environ["STACKOVERFLOW_KEY"])
+        client = StackExchangeClient(conf.api_url, http, conf.key.reveal())
 
     found = collect(raw_dir, plan.counts, client, conf.filter)
     if found.missing:

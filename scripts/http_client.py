@@ -17,6 +17,7 @@
   `lib.log.redact` plus the client's own known secret values.
 
 Raw files: `lib.files.save_raw`/`lib.files.load_raw` keep each API response body as deterministic gzip.
+The HTTP_* settings are declared in lib/settings.py (`HttpSettings`, re-exported here for the clients' callers).
 """
 
 from __future__ import annotations
@@ -34,17 +35,10 @@ import requests
 
 from lib import PipelineError
 from lib.log import get_logger, redact
+from lib.settings import HttpSettings
 
 USER_AGENT = "tech-trends-pipeline/2 (python-requests; weekly technology trend report)"
 
-# Defaults, overridden by the environment (documented in README "Settings").
-HTTP_DEFAULTS = {
-    "HTTP_TIMEOUT": 30.0,  # seconds per request (connect and read)
-    "HTTP_MAX_RETRIES": 4,  # retries per call after the first attempt
-    "HTTP_WAIT_BUDGET": 900.0,  # seconds a whole run may spend waiting (sleeps + failed attempts)
-    "HTTP_BACKOFF_BASE": 2.0,  # seconds: first retry waits about this much, then doubles
-    "HTTP_MAX_BYTES": 32 << 20,  # bytes an answer may hold once decoded (a search page is well under 1 MB)
-}
 CHUNK_BYTES = 1 << 16
 RESET_MARGIN = 1.0  # seconds added to a rate-limit reset time (clock skew)
 SECONDARY_LIMIT_WAIT = 60.0  # GitHub: "wait at least one minute" when a 403 gives no time
@@ -56,72 +50,6 @@ class HttpError(PipelineError):
     def __init__(self, message: str, status: int | None = None) -> None:
         super().__init__(message)
         self.status = status
-
-
-# --------------------------------------------------------------------------- settings from env
-
-
-def env_float(env: Mapping[str, str], name: str, default: float, minimum: float = 0.0) -> float:
-    text = env.get(name)
-    if text in (None, ""):
-        return float(default)
-    try:
-        value = float(text)
-    except ValueError:
-        raise PipelineError(f"{name}={text!r} is not a number: unset it to use {default}") from None
-    if value < minimum:
-        raise PipelineError(f"{name}={text!r} must be at least {minimum}")
-    return value
-
-
-def env_int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> int:
-    text = env.get(name)
-    if text in (None, ""):
-        return int(default)
-    try:
-        value = int(text)
-    except ValueError:
-        raise PipelineError(f"{name}={text!r} is not a whole number: unset it to use {default}") from None
-    if value < minimum:
-        raise PipelineError(f"{name}={text!r} must be at least {minimum}")
-    return value
-
-
-def env_list(env: Mapping[str, str], name: str, default: str) -> list[str]:
-    """A comma-separated setting as a list of stripped, non-empty, distinct items."""
-    text = env.get(name) or default
-    items = [part.strip() for part in text.split(",") if part.strip()]
-    if not items:
-        raise PipelineError(f"{name}={text!r} names nothing: unset it to use {default!r}")
-    if len(set(items)) != len(items):
-        raise PipelineError(f"{name}={text!r} repeats an item")
-    return items
-
-
-def env_url(env: Mapping[str, str], name: str, default: str) -> str:
-    url = (env.get(name) or default).rstrip("/")
-    if not re.match(r"https?://[^/\s]+", url):
-        raise PipelineError(f"{name}={url!r} is not an http(s) URL: unset it to use {default}")
-    return url
-
-
-@dataclass(frozen=True)
-class HttpSettings:
-    timeout: float = HTTP_DEFAULTS["HTTP_TIMEOUT"]
-    max_retries: int = HTTP_DEFAULTS["HTTP_MAX_RETRIES"]
-    wait_budget: float = HTTP_DEFAULTS["HTTP_WAIT_BUDGET"]
-    backoff_base: float = HTTP_DEFAULTS["HTTP_BACKOFF_BASE"]
-    max_bytes: int = HTTP_DEFAULTS["HTTP_MAX_BYTES"]
-
-    @classmethod
-    def from_env(cls, env: Mapping[str, str]) -> HttpSettings:
-        return cls(
-            timeout=env_float(env, "HTTP_TIMEOUT", HTTP_DEFAULTS["HTTP_TIMEOUT"], minimum=0.01),
-            max_retries=env_int(env, "HTTP_MAX_RETRIES", HTTP_DEFAULTS["HTTP_MAX_RETRIES"]),
-            wait_budget=env_float(env, "HTTP_WAIT_BUDGET", HTTP_DEFAULTS["HTTP_WAIT_BUDGET"]),
-            backoff_base=env_float(env, "HTTP_BACKOFF_BASE", HTTP_DEFAULTS["HTTP_BACKOFF_BASE"]),
-            max_bytes=env_int(env, "HTTP_MAX_BYTES", HTTP_DEFAULTS["HTTP_MAX_BYTES"], minimum=1024),
-        )
 
 
 def summarize(messages: list[str]) -> list[str]:

@@ -12,10 +12,10 @@ the quality gate and the aggregate step read the decision. Nothing else defines 
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 
 from lib import PipelineError
+from lib.settings import read, weight_pairs
 
 DEFAULT_WEIGHTS = {"github": 0.40, "stackoverflow": 0.35, "reddit": 0.25}  # V1's; TREND_WEIGHTS overrides
 SCORED_FILES = {  # the staged file each source's score reads
@@ -29,27 +29,15 @@ MIN_SOURCES_TO_PUBLISH = 2
 
 def parse_weights(text: str, what: str = "TREND_WEIGHTS") -> dict[str, float]:
     """`github=0.5,reddit=0.2,...` over the default weights; each weight a finite number >= 0."""
-    weights = dict(DEFAULT_WEIGHTS)
-    for part in text.split(","):
-        source, _, value = (piece.strip() for piece in part.partition("="))
-        if source not in weights:
-            raise PipelineError(f"{what}: unknown source {source!r}: use github, stackoverflow, reddit")
-        try:
-            weights[source] = float(value)
-        except ValueError:
-            raise PipelineError(f"{what}: {source}={value!r} is not a number") from None
-        if not 0 <= weights[source] < float("inf"):
-            raise PipelineError(f"{what}: {source}={value} must be a number >= 0")
-    return weights
+    return {**DEFAULT_WEIGHTS, **dict(weight_pairs(text, what))}
 
 
 def configured_weights(env: Mapping[str, str] | None = None) -> dict[str, float]:
     """The weights of a run with all three sources: TREND_WEIGHTS (they must add up to 1), else V1's."""
-    text = (os.environ if env is None else env).get("TREND_WEIGHTS", "")
-    if not text:
-        return dict(DEFAULT_WEIGHTS)
-    weights = parse_weights(text)
+    pairs = read("TREND_WEIGHTS", env)
+    weights = {**DEFAULT_WEIGHTS, **dict(pairs)}
     if abs(sum(weights.values()) - 1) > 1e-9:
+        text = ",".join(f"{source}={weight:g}" for source, weight in pairs)
         raise PipelineError(f"TREND_WEIGHTS={text!r} adds up to {sum(weights.values()):g}, not 1")
     return weights
 

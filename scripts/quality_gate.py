@@ -197,17 +197,12 @@ def _roll_up(checks: list[dict]) -> dict:
 
 # --------------------------------------------------------------------------- QUALITY_GATE (rollback switch)
 
-GATE_MODES = ("enforce", "warn-only")
-
 
 def configured_mode(env: dict[str, str] | None = None) -> str:
     """QUALITY_GATE: `enforce` (default: a critical failure blocks the run) or `warn-only` (the rollback)."""
-    import os
+    from lib.settings import read
 
-    value = (os.environ if env is None else env).get("QUALITY_GATE", "") or "enforce"
-    if value not in GATE_MODES:
-        raise PipelineError(f"QUALITY_GATE={value!r}: use enforce (default) or warn-only (findings never block)")
-    return value
+    return read("QUALITY_GATE", env)
 
 
 def apply_mode(report: dict, mode: str) -> dict:

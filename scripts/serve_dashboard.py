@@ -12,7 +12,6 @@ is not that folder, it is also served at `/demo/` (open `?data=demo/`).
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import threading
 from http import HTTPStatus
@@ -22,6 +21,7 @@ from urllib.parse import unquote, urlsplit
 
 from lib import PipelineError
 from lib.cli import run_cli
+from lib.settings import parse_port, read
 
 HOST = "127.0.0.1"
 DATA_PREFIX = "assets/data"
@@ -36,13 +36,6 @@ CONTENT_TYPES = {
     ".png": "image/png",
     ".svg": "image/svg+xml",
 }
-
-
-def parse_port(text: str) -> int:
-    """A TCP port a user may bind: digits only, 1024-65535."""
-    if not text.isdigit() or not 1024 <= int(text) <= 65535:
-        raise PipelineError(f"serve: PORT={text!r} is not a port number from 1024 to 65535: set e.g. PORT=8080")
-    return int(text)
 
 
 def parse_mount(text: str) -> tuple[str, Path]:
@@ -126,18 +119,18 @@ def start(mounts: dict[str, Path], port: int = 0, quiet: bool = True) -> Threadi
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--port", default=os.environ.get("PORT", "8000"), help="TCP port (default $PORT or 8000)")
+    parser.add_argument("--port", type=parse_port, help="TCP port (default $PORT or 8000)")
     parser.add_argument("--app", type=Path, default=Path("build/dashboard"), help="the built app (make dashboard)")
     parser.add_argument(
         "--data", type=Path, help="data folder (default: PUBLISH_DIR if it has data, else DEMO_DIR/site)"
     )
     parser.add_argument("--mount", action="append", default=[], help="also serve DIR at /PREFIX/ (for ?data=PREFIX/)")
     args = parser.parse_args(argv)
-    port = parse_port(str(args.port))
+    port = args.port or read("PORT")
     if not (args.app / "index.html").is_file():
         raise PipelineError(f"serve: {args.app}/index.html does not exist: build the app with `make dashboard`")
-    demo_site = Path(os.environ.get("DEMO_DIR", "demo")) / "site"
-    data = args.data or choose_data_dir(Path(os.environ.get("PUBLISH_DIR", "frontend/assets/data")), demo_site)
+    demo_site = read("DEMO_DIR") / "site"
+    data = args.data or choose_data_dir(read("PUBLISH_DIR"), demo_site)
     mounts = {"": args.app, DATA_PREFIX: data}
     if has_data(demo_site) and demo_site.resolve() != data.resolve():
         mounts["demo"] = demo_site  # the demo stays one click away: ?data=demo/

@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import csv
 import functools
-import os
 import sys
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -21,6 +20,7 @@ from lib.contracts import Contract, read_name_map
 from lib.csvfmt import render_csv
 from lib.duck import duckdb_connect, run_sql_file, sql_literal
 from lib.files import atomic_write_text, read_json, write_json
+from lib.settings import read
 from policy import DEFAULT_WEIGHTS, configured_weights, parse_weights  # noqa: F401 (the weights live in policy)
 from policy import SCORED_FILES as INPUT_FILES
 
@@ -31,16 +31,12 @@ INPUT_VIEWS = {
     "reddit": ("reddit_temas", ("tema", "menciones")),
 }
 SQL_FILE = "trend_score.sql"
-ENGINES = ("v2", "v1")  # TREND_ENGINE: v2 = sql/trend_score.sql on DuckDB (default), v1 = the V1 pandas engine
 ENGINE_FILE = "trend_engine.json"  # written beside the score: which engine scored it (the run record copies it)
 
 
 def configured_engine(env: Mapping[str, str] | None = None) -> str:
     """TREND_ENGINE: `v2` (default) or `v1`, the rollback to the V1 engine."""
-    value = (os.environ if env is None else env).get("TREND_ENGINE", "") or "v2"
-    if value not in ENGINES:
-        raise PipelineError(f"TREND_ENGINE={value!r}: use v2 (the DuckDB SQL, default) or v1 (the V1 engine)")
-    return value
+    return read("TREND_ENGINE", env)
 
 
 def recorded_engine(trend_score: Path) -> str | None:

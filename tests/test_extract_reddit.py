@@ -127,7 +127,8 @@ def _fresh_log_handlers():
 
 @pytest.fixture
 def env(monkeypatch, tmp_path, replay):
-    """A live run against the replay server: sentinel secrets, fast timeout and no retry pauses."""
+    """A live run against the replay server: sentinel secrets and a fast timeout (prawcore's retry pauses are its
+    own, 0-2 s then 2-4 s: see scripts/reddit_client.py)."""
     values = {
         "DATOS": str(tmp_path / "datos"),
         "RUN_DATE": "2026-11-23",
@@ -138,7 +139,6 @@ def env(monkeypatch, tmp_path, replay):
         "REDDIT_SUBREDDITS": "python,webdev",
         "REDDIT_MAX_POSTS": "6",
         "REDDIT_TIMEOUT": "0.3",
-        "REDDIT_RETRY_BACKOFF": "0",
         "REDDIT_MAX_WAIT": "5",
     }
     for key, value in values.items():

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import os
 import sys
 from pathlib import Path
 
 from lib import ROOT, PipelineError
 from lib.files import write_json
 from lib.log import redact
-from lib.settings import iso_utc, parse_run_date, parse_run_id, utc_now, window_for
+from lib.settings import declared_environment, iso_utc, parse_run_id, read, utc_now, window_for
 
 
 def source_parser(description: str, epilog: str | None = None, offline_help: str | None = None):
@@ -56,13 +55,11 @@ def run_cli(main_fn, argv: list[str] | None = None) -> int:
 
 def _record_step_failure(reason: str) -> None:
     step = PIPELINE_STEPS.get(Path(sys.argv[0]).stem)
-    run_id = os.environ.get("RUN_ID", "")
+    run_id = declared_environment().get("RUN_ID", "")
     if not step or not run_id:
         return
     try:
-        run_id = parse_run_id(run_id)
-        datos = Path(os.environ.get("DATOS") or ROOT / "datos")
-        path = record_failure(datos, run_id, step, reason)
+        path = record_failure(read("DATOS"), parse_run_id(run_id), step, reason)
     except (PipelineError, OSError) as exc:
         print(f"error: the failure of run {run_id} could not be recorded: {redact(exc)}", file=sys.stderr)
         return
@@ -81,8 +78,8 @@ def git_identity() -> tuple[str, str]:
                 return result.stdout.strip()
         return ""
 
-    sha = os.environ.get("GITHUB_SHA") or git("rev-parse", "HEAD") or "unknown"
-    branch = os.environ.get("GITHUB_REF_NAME") or git("rev-parse", "--abbrev-ref", "HEAD") or "unknown"
+    sha = read("GITHUB_SHA") or git("rev-parse", "HEAD") or "unknown"
+    branch = read("GITHUB_REF_NAME") or git("rev-parse", "--abbrev-ref", "HEAD") or "unknown"
     return sha, ("detached" if branch == "HEAD" else branch)
 
 
@@ -98,7 +95,7 @@ def record_failure(datos: Path, run_id: str, step: str, reason: str) -> Path | N
         return None
     run_date = None
     with contextlib.suppress(PipelineError):
-        run_date = parse_run_date(os.environ.get("RUN_DATE") or dt.datetime.now(dt.UTC).date().isoformat())
+        run_date = read("RUN_DATE") or dt.datetime.now(dt.UTC).date()
     start, end = window_for(run_date or dt.datetime.now(dt.UTC).date())
     sha, branch = git_identity()
     doc = {

@@ -13,8 +13,9 @@ import shutil
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
-from lib import SECRET_NAMES, PipelineError
+from lib import PipelineError
 from lib.log import REDACTED, get_logger
+from lib.settings import read, secret_values
 
 
 @contextlib.contextmanager
@@ -48,11 +49,7 @@ def data_lock(datos: Path, holder: str, wait_seconds: float | None = None) -> It
     import time
 
     if wait_seconds is None:
-        text = os.environ.get("LOCK_WAIT", "") or "0"
-        try:
-            wait_seconds = float(text)
-        except ValueError:
-            raise PipelineError(f"LOCK_WAIT={text!r} is not a number of seconds") from None
+        wait_seconds = read("LOCK_WAIT")
     datos = Path(datos)
     datos.mkdir(parents=True, exist_ok=True)
     path = datos / ".lock"
@@ -79,7 +76,7 @@ def data_lock(datos: Path, holder: str, wait_seconds: float | None = None) -> It
 
 def crash_point(name: str) -> None:
     """Fault injection for the crash tests: TRENDS_CRASH_AT=<name> kills the process here, like a power cut."""
-    if os.environ.get("TRENDS_CRASH_AT") == name:
+    if read("TRENDS_CRASH_AT") == name:
         os._exit(99)
 
 
@@ -235,8 +232,7 @@ def save_raw(path: Path, body: bytes, secrets: tuple[str, ...] = ()) -> None:
     """
     import gzip
 
-    known = [os.environ.get(name, "") for name in SECRET_NAMES]
-    for secret in sorted({s for s in (*secrets, *known) if s and len(s) >= 4}, key=len, reverse=True):
+    for secret in sorted({s for s in (*secrets, *secret_values()) if s and len(s) >= 4}, key=len, reverse=True):
         body = body.replace(secret.encode(), REDACTED.encode())
     atomic_write_bytes(Path(path), gzip.compress(body, compresslevel=6, mtime=0))
 

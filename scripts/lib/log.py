@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import logging
-import os
 import re
 import sys
 from collections.abc import Mapping
 
-from lib import SECRET_NAMES
+from lib.settings import read, secret_values
 
 REDACTED = "***"
 
@@ -25,11 +24,9 @@ _SECRET_PATTERNS = (
 
 def redact(text: object, env: Mapping[str, str] | None = None) -> str:
     """`text` as a string with every secret value and credential-shaped substring masked."""
-    env = os.environ if env is None else env
     out = str(text)
-    for name in SECRET_NAMES:
-        value = env.get(name)
-        if value and len(value) >= 4:
+    for value in secret_values(env):
+        if len(value) >= 4:
             out = out.replace(value, REDACTED)
     for pattern in _SECRET_PATTERNS:
         out = pattern.sub(lambda m: m.group(1) + REDACTED, out)
@@ -61,6 +58,6 @@ def get_logger(name: str) -> logging.Logger:
         handler = _StderrHandler()
         handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%H:%M:%S"))
         root.addHandler(handler)
-        root.setLevel(os.environ.get("LOG_LEVEL", "INFO").upper())
+        root.setLevel(read("LOG_LEVEL"))
         root.propagate = False
     return logger
