@@ -228,12 +228,8 @@ lint: $(VENV_STAMP) ## ruff (Python), sqlfluff (DuckDB SQL), node --check (dashb
 equivalence: $(VENV_STAMP) ## V1 oracle vs V2 engine on the baseline cases (or INPUT_DIR=), V1 thresholds enforced
 	$(PY) scripts/equivalence.py $(if $(INPUT_DIR),--input-dir "$(INPUT_DIR)")
 
-bench: $(VENV_STAMP) ## benchmarks (not tests): trend engine, aggregate vs one DuckDB pass, demo, bridge, compaction
-	$(PY) scripts/dev/bench_trend.py
-	$(PY) scripts/dev/bench_aggregate.py
-	$(PY) scripts/dev/bench_pipeline.py
-	$(PY) scripts/dev/bench_bridge.py
-	$(PY) scripts/dev/bench_compact.py
+bench: $(VENV_STAMP) ## benchmarks (not tests): trend engine, aggregate, demo, bridge, compaction, each as a ratio to a bare DuckDB pass
+	$(PY) scripts/dev/bench.py
 
 contract-check: $(VENV_STAMP) ## fail when a contract's version bump is smaller than its change (BASE=<git ref>)
 	$(PY) scripts/dev/contract_check.py --base $(BASE)

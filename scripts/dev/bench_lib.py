@@ -69,9 +69,9 @@ def timed_child(cmd: list[str], env: dict[str, str] | None = None) -> dict:
     return json.loads(out.strip().splitlines()[-1])
 
 
-def report(seconds: float) -> None:
-    """The last line of a timed child (see timed_child)."""
-    print(json.dumps({"seconds": seconds, "peak_mb": peak_mb()}))
+def report(seconds: float, written_bytes: int | None = None) -> None:
+    """The last line of a timed child (see timed_child), with the size of what it wrote when it says."""
+    print(json.dumps({"seconds": seconds, "peak_mb": peak_mb(), "bytes": written_bytes}))
 
 
 def part(name: str, floors: list[float], times: list[float], peaks: Iterable[float]) -> Part:
