@@ -174,7 +174,7 @@ help: ## list the verbs (plain `make` does this)
 	@echo "Rollback switches (docs/runbook.md):"
 	@awk '/^#: / {sub(/^#: /, "  "); print}' $(MAKEFILE_LIST)
 
-demo: $(VENV_STAMP) $(DEMO_DIR)/weeks/$(DEMO_DATE).done ## the weekly pipeline on the bundled recorded weeks (no secrets, no network), then a summary
+demo: $(VENV_STAMP) $(DEMO_DIR)/weeks/$(DEMO_DATE).done ## the six bundled recorded weeks through the whole pipeline into demo/ (no secrets, no network), then a summary
 	$(call demo_run,$(DEMO_DATE))
 	$(PY) scripts/summary.py --datos $(DEMO_DIR)/datos --site $(DEMO_DIR)/site
 
@@ -202,9 +202,9 @@ endif
 gate: $(WORK)/quality.json ## build and show the run's quality report, the one aggregate commits by (GATE_REPORT=<file> copies it)
 	$(PY) scripts/aggregate.py gate --quality $< $(if $(GATE_REPORT),--report "$(GATE_REPORT)")
 
-publish: $(PUBLISH_DIR)/run_manifest.json ## copy what the last allowed run published into frontend/assets/data
+publish: $(PUBLISH_DIR)/run_manifest.json ## copy exactly what the last committed run published into PUBLISH_DIR (frontend/assets/data), checksums checked
 
-replay: $(VENV_STAMP) ## rebuild the latest CSVs a past run published: RUN_ID=<uuid> [OUT=<dir>]
+replay: $(VENV_STAMP) ## rebuild, byte for byte, the latest files (CSVs, bridge JSON) a past run published: RUN_ID=<uuid> [OUT=<dir>]
 	@test -n "$(RUN_ID_GIVEN)" || { echo "make replay needs RUN_ID=<uuid>: see $(DATOS)/metadata/runs/" >&2; exit 2; }
 	$(PY) scripts/replay.py --run-id "$(RUN_ID)" $(if $(OUT),--out "$(OUT)")
 
