@@ -307,7 +307,7 @@ def generate(datos: Path, weeks: int, seed: int = 13) -> None:
 
 
 def one_pass(datos: Path) -> float:
-    """The reference: one DuckDB pass reading every partition of the same datasets into memory (the file lists
+    """The floor: one DuckDB pass reading every partition of the same datasets into memory (the file lists
     are made before the clock starts; the export's time includes finding its snapshots)."""
     runs = history.committed_runs(datos)
     lists = [[str(s.path) for s in history.snapshots(datos, name, runs)] for name in SOURCE_OF]

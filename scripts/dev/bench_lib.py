@@ -53,7 +53,7 @@ def process(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, f
         proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=err)
         _pid, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - start
-        proc.returncode = os.waitstatus_to_exitcode(status)
+        proc.returncode = os.waitstatus_to_exitcode(status)  # reaped by wait4: tell Popen, so it never waits again
         out.seek(0)
         err.seek(0)
         if proc.returncode != 0:
