@@ -176,7 +176,7 @@ help: ## list the verbs (plain `make` does this)
 	@echo "Rollback switches (docs/runbook.md):"
 	@awk '/^#: / {sub(/^#: /, "  "); print}' $(MAKEFILE_LIST)
 
-demo: $(VENV_STAMP) $(DEMO_DIR)/weeks/$(DEMO_DATE).done ## the weekly pipeline on the bundled recorded weeks (no secrets, no network), then a summary
+demo: $(VENV_STAMP) $(DEMO_DIR)/weeks/$(DEMO_DATE).done ## the six bundled recorded weeks through the whole pipeline into demo/ (no secrets, no network), then a summary
 	$(call demo_run,$(DEMO_DATE))
 	$(PY) scripts/summary.py --datos $(DEMO_DIR)/datos --site $(DEMO_DIR)/site
 
@@ -204,9 +204,9 @@ endif
 gate: $(WORK)/quality.json ## build and show the run's quality report, the one aggregate commits by (GATE_REPORT=<file> copies it)
 	$(PY) scripts/aggregate.py gate --quality $< $(if $(GATE_REPORT),--report "$(GATE_REPORT)")
 
-publish: $(PUBLISH_DIR)/run_manifest.json ## copy what the last allowed run published into frontend/assets/data
+publish: $(PUBLISH_DIR)/run_manifest.json ## copy exactly what the last committed run published into PUBLISH_DIR (frontend/assets/data), checksums checked
 
-replay: $(VENV_STAMP) ## rebuild the latest CSVs a past run published: RUN_ID=<uuid> [OUT=<dir>]
+replay: $(VENV_STAMP) ## rebuild, byte for byte, the latest files (CSVs, bridge JSON) a past run published: RUN_ID=<uuid> [OUT=<dir>]
 	@test -n "$(RUN_ID_GIVEN)" || { echo "make replay needs RUN_ID=<uuid>: see $(DATOS)/metadata/runs/" >&2; exit 2; }
 	$(PY) scripts/replay.py --run-id "$(RUN_ID)" $(if $(OUT),--out "$(OUT)")
 
@@ -237,12 +237,8 @@ hooks: ## install the git pre-commit hooks (.pre-commit-config.yaml: the `make l
 equivalence: $(VENV_STAMP) ## V1 oracle vs V2 engine on the baseline cases (or INPUT_DIR=), V1 thresholds enforced
 	$(PY) scripts/equivalence.py $(if $(INPUT_DIR),--input-dir "$(INPUT_DIR)")
 
-bench: $(VENV_STAMP) ## benchmarks (not tests): trend engine, aggregate vs one DuckDB pass, demo, bridge, compaction
-	$(PY) scripts/dev/bench_trend.py
-	$(PY) scripts/dev/bench_aggregate.py
-	$(PY) scripts/dev/bench_pipeline.py
-	$(PY) scripts/dev/bench_bridge.py
-	$(PY) scripts/dev/bench_compact.py
+bench: $(VENV_STAMP) ## benchmarks (not tests): trend engine, aggregate, demo, bridge, compaction, each as a ratio to a bare DuckDB pass
+	$(PY) scripts/dev/bench.py
 
 contract-check: $(VENV_STAMP) ## fail when a contract's version bump is smaller than its change (BASE=<git ref>)
 	$(PY) scripts/dev/contract_check.py --base $(BASE)

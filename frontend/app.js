@@ -7,6 +7,7 @@ const SOURCES = [
   { key: "reddit", code: "RD", name: "Reddit", score: "reddit_score", color: "#b3261e" },
 ];
 const V1_WEIGHTS = { github: 0.4, stackoverflow: 0.35, reddit: 0.25 };
+const INK = "#1d232a";
 const PALETTE = ["#1f5fa8", "#9c4a00", "#b3261e", "#1b7a3a", "#6f3fb0", "#00707a", "#8a2d6b", "#4d5b00"];
 const state = { base: "assets/data/", rejected: null, bridge: { on: true, from: "config.json" }, charts: [] };
 
@@ -93,15 +94,30 @@ class View {
       details.open = true;
       return;
     }
-    config.options = {
-      responsive: true,
-      maintainAspectRatio: false,
-      animation: false,
-      plugins: { legend: { labels: { color: "#1d232a" } }, tooltip: { enabled: true } },
-      ...config.options,
-    };
     state.charts.push(new window.Chart(canvas, config));
   }
+}
+
+// A scale with its title, e.g. axis("questions", { beginAtZero: true }).
+const axis = (text, extra = {}) => ({ title: { display: true, text }, ...extra });
+
+// The Chart.js options of one chart on top of what every chart shares (sized by its box, no animation, a legend
+// in the text colour, tooltips): `scales` per axis (see axis), `horizontal` bars along x, `stacked` stacks x and y,
+// `legend: false` hides the legend, `label` formats a tooltip line.
+function chartOptions({ scales = {}, horizontal = false, stacked = false, legend = true, label } = {}) {
+  const merged = stacked ? { x: { stacked: true }, y: { stacked: true } } : {};
+  for (const [key, scale] of Object.entries(scales)) merged[key] = { ...merged[key], ...scale };
+  return {
+    responsive: true,
+    maintainAspectRatio: false,
+    animation: false,
+    indexAxis: horizontal ? "y" : "x",
+    scales: merged,
+    plugins: {
+      legend: legend ? { labels: { color: INK } } : { display: false },
+      tooltip: label ? { enabled: true, callbacks: { label } } : { enabled: true },
+    },
+  };
 }
 
 // Loads a bridge file when the flag is on; on any failure a degraded note names it and the CSV is used.
@@ -271,10 +287,7 @@ async function home(view) {
               backgroundColor: s.color,
             })),
           },
-          options: {
-            indexAxis: "y",
-            scales: { x: { stacked: true, title: { display: true, text: "trend score (weighted contribution per source)" }, min: 0 }, y: { stacked: true } },
-          },
+          options: chartOptions({ horizontal: true, stacked: true, scales: { x: axis("trend score (weighted contribution per source)", { min: 0 }) } }),
         },
         caption: "each source's contribution = weight × sub-score",
         headers: ["technology", ...SOURCES.map((s) => s.name), "trend score"],
@@ -373,18 +386,14 @@ const insight = (card, text) => text && card.append(el("p", { class: "insight", 
 
 // ---------------------------------------------------------------- GitHub
 
-function barChart(view, card, { label, labels, values, axis, caption, headers, rows, color = PALETTE[0], horizontal = true }) {
+function barChart(view, card, { label, labels, values, axis: valueAxis, caption, headers, rows, color = PALETTE[0], horizontal = true }) {
   view.chart(card, {
     label,
     height: horizontal ? 50 + labels.length * 28 : 300,
     config: {
       type: "bar",
-      data: { labels, datasets: [{ label: axis, data: values, backgroundColor: color }] },
-      options: {
-        indexAxis: horizontal ? "y" : "x",
-        plugins: { legend: { display: false } },
-        scales: { [horizontal ? "x" : "y"]: { beginAtZero: true, title: { display: true, text: axis } } },
-      },
+      data: { labels, datasets: [{ label: valueAxis, data: values, backgroundColor: color }] },
+      options: chartOptions({ horizontal, legend: false, scales: { [horizontal ? "x" : "y"]: axis(valueAxis, { beginAtZero: true }) } }),
     },
     caption,
     headers,
@@ -499,10 +508,11 @@ async function github(view) {
       config: {
         type: "scatter",
         data: { datasets: [{ label: "repositories", data: repos.map((x) => ({ x: x.stars, y: x.contributors, name: x.name })), backgroundColor: PALETTE[4] }] },
-        options: {
-          plugins: { legend: { display: false }, tooltip: { callbacks: { label: (c) => `${c.raw.name}: ${fmtInt(c.raw.x)} stars, ${fmtInt(c.raw.y)} contributors` } } },
-          scales: { x: { title: { display: true, text: "stars" } }, y: { title: { display: true, text: "contributors" }, beginAtZero: true } },
-        },
+        options: chartOptions({
+          legend: false,
+          label: (c) => `${c.raw.name}: ${fmtInt(c.raw.x)} stars, ${fmtInt(c.raw.y)} contributors`,
+          scales: { x: axis("stars"), y: axis("contributors", { beginAtZero: true }) },
+        }),
       },
       caption: "stars and contributors per repository",
       headers: ["repository", "stars", "contributors", "language", "contributors per 1k stars", "trend"],
@@ -609,7 +619,7 @@ async function stackoverflow(view) {
       config: {
         type: "line",
         data: { labels: months, datasets: series.map((s, i) => ({ label: s.name, data: s.points, borderColor: PALETTE[i % PALETTE.length], backgroundColor: PALETTE[i % PALETTE.length], tension: 0.2 })) },
-        options: { scales: { x: { title: { display: true, text: "month" } }, y: { beginAtZero: true, title: { display: true, text: "questions" } } } },
+        options: chartOptions({ scales: { x: axis("month"), y: axis("questions", { beginAtZero: true }) } }),
       },
       caption: "questions per month",
       headers: ["month", ...series.map((s) => s.name)],
@@ -652,7 +662,7 @@ async function reddit(view) {
             { label: "negative %", data: fws.map((r) => r.neg), backgroundColor: "#b3261e" },
           ],
         },
-        options: { indexAxis: "y", scales: { x: { stacked: true, max: 100, min: 0, title: { display: true, text: "% of posts" } }, y: { stacked: true } } },
+        options: chartOptions({ horizontal: true, stacked: true, scales: { x: axis("% of posts", { min: 0, max: 100 }) } }),
       },
       caption: "sentiment per framework",
       headers: ["framework", "mentions", "positive %", "neutral %", "negative %", "sample"],
@@ -704,7 +714,7 @@ async function reddit(view) {
             { label: "Reddit rank", data: comparable.map((r) => r.rd), backgroundColor: SOURCES[2].color },
           ],
         },
-        options: { indexAxis: "y", scales: { x: { beginAtZero: true, title: { display: true, text: "rank (lower is better)" }, ticks: { precision: 0 } } } },
+        options: chartOptions({ horizontal: true, scales: { x: axis("rank (lower is better)", { beginAtZero: true, ticks: { precision: 0 } }) } }),
       },
       caption: "ranks per technology",
       headers: ["technology", "kind", "GitHub rank", "Reddit rank", "gap"],
@@ -793,11 +803,11 @@ async function technology(view, rawSlug) {
       data: {
         labels: history.map((p) => p.date),
         datasets: [
-          { label: "trend score", data: history.map((p) => num(p.trend_score) ?? 0), borderColor: "#1d232a", backgroundColor: "#1d232a", borderWidth: 3 },
+          { label: "trend score", data: history.map((p) => num(p.trend_score) ?? 0), borderColor: INK, backgroundColor: INK, borderWidth: 3 },
           ...SOURCES.map((s) => ({ label: s.name, data: history.map((p) => num(p[s.score]) ?? 0), borderColor: s.color, backgroundColor: s.color, borderDash: [6, 3] })),
         ],
       },
-      options: { scales: { y: { min: 0, max: 100, title: { display: true, text: "score (0–100)" } }, x: { title: { display: true, text: "snapshot date (UTC)" } } } },
+      options: chartOptions({ scales: { y: axis("score (0–100)", { min: 0, max: 100 }), x: axis("snapshot date (UTC)") } }),
     },
     caption: "scores per snapshot",
     headers: ["date", "ranking", "trend", ...SOURCES.map((s) => s.name)],

@@ -38,6 +38,7 @@ def summary(datos: Path, site: Path, top: int = 10) -> list[str]:
             f"  {row['ranking']:>3}. {row['tecnologia']:<22} {row['trend_score']:>6.2f}"
             f"   (github {row['github_score']:.2f}, so {row['so_score']:.2f}, reddit {row['reddit_score']:.2f})"
         )
+    serve_args = "" if site == Path("demo/site") else f" DEMO_DIR={site.parent}"  # make serve finds DEMO_DIR/site
     lines += [
         "",
         f"latest CSVs (V1 names):  {datos / 'latest'}/",
@@ -46,6 +47,7 @@ def summary(datos: Path, site: Path, top: int = 10) -> list[str]:
         f"quality report:          {datos / manifest['quality_report']}",
         f"dashboard data:          {site}/",
         "look at them: column -s, -t < " + str(datos / "latest" / "trend_score.csv") + " | head",
+        f"the dashboard: make serve{serve_args}, then open http://127.0.0.1:8000/",
     ]
     return lines
 

@@ -1,24 +1,24 @@
 """Benchmark the aggregate step at scale: N staged GitHub repositories (default 1,000,000). Not a test.
 
 Stages a synthetic run in a temporary data folder (the small datasets as in the demo, github_repos_2025.csv with
-N rows), then times, each in its own process (wall time and peak RSS from wait4):
+N rows, and the steps Make runs before the aggregate step), then times, each in its own process (wall time and
+peak RSS from wait4), interleaved:
   floor     one DuckDB pass over the same data: every staged CSV read with its contract types, written once as
             Parquet (COPY … TO)
   quality   `aggregate.py quality` (the gate: its speed is the input-hardening work's)
   commit    `aggregate.py commit` (stage, render, hash, validate, commit)
-and prints each against the floor measured in the same run.
+and prints each against the floor measured in the same run. `make bench` runs it.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
+from dev.bench_lib import Part, part, print_table, process
 from lib import ROOT
 from lib.cli import run_cli
 from lib.csvfmt import write_csv
@@ -131,37 +131,18 @@ def _date():
     return dt.date.fromisoformat(RUN_DATE)
 
 
-def measure(cmd: list[str], env: dict[str, str]) -> tuple[float, float, int]:
-    """(wall seconds, peak RSS in MB, exit code) of one process."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _pid, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - start
-    code = os.waitstatus_to_exitcode(status)
-    if code != 0:
-        raise SystemExit(f"bench: {' '.join(cmd)} exited {code}: {proc.stderr.read().decode()[-2000:]}")
-    return wall, usage.ru_maxrss / 1024, code
-
-
-def _median(samples: list[tuple[float, float, int]]) -> tuple[float, float, int]:
-    """The sample of median wall time (its peak RSS with it); the largest peak RSS is reported separately."""
-    return sorted(samples)[len(samples) // 2]
-
-
-def main(argv: list[str] | None = None) -> int:
+def parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repos", type=int, default=1_000_000, help="staged GitHub repositories")
-    parser.add_argument("--repeat", type=int, default=3, help="runs of the floor and the commit (medians shown)")
-    args = parser.parse_args(argv)
-    with tempfile.TemporaryDirectory() as tmp:
+    parser.add_argument("--repeat", type=int, default=3, help="runs of the floor and each step (medians shown)")
+    return parser
+
+
+def run(args: argparse.Namespace) -> list[Part]:
+    """Stage, measure, print the detail lines; the parts for the summary table."""
+    with tempfile.TemporaryDirectory(prefix="bench_aggregate_") as tmp:
         datos = Path(tmp) / "datos"
-        env = {
-            **os.environ,
-            "DATOS": str(datos),
-            "RUN_DATE": RUN_DATE,
-            "RUN_ID": "bbbbbbbb-0000-4000-8000-000000000001",
-            "AS_OF": f"{RUN_DATE}T06:00:00Z",
-        }
+        env = {**os.environ, "DATOS": str(datos), "RUN_DATE": RUN_DATE, "AS_OF": f"{RUN_DATE}T06:00:00Z"}
         stage(datos, args.repos)
         py, scripts = sys.executable, ROOT / "scripts"
         work = datos / "work"
@@ -172,28 +153,31 @@ def main(argv: list[str] | None = None) -> int:
             ["intersection.py", "--output", str(work / "interseccion_github_reddit.csv")],
         )  # fmt: skip
         for step in steps:
-            subprocess.run([py, str(scripts / step[0]), *step[1:]], env=env, check=True, capture_output=True)
-        floors, commits = [], []
-        quality = measure([py, str(scripts / "aggregate.py"), "quality"], env)
-        for i in range(args.repeat):  # interleaved, so a change of machine load hits both alike
-            floors.append(measure([py, "-c", FLOOR.format(scripts=str(scripts))], env))
-            run_env = {**env, "RUN_ID": f"bbbbbbbb-0000-4000-8000-{i + 1:012d}"}
-            commits.append(measure([py, str(scripts / "aggregate.py"), "commit"], run_env))
-        floor, commit = _median(floors), _median(commits)
-        ratios = sorted(c[0] / f[0] for c, f in zip(commits, floors, strict=True))
-        print(f"aggregate at {args.repos:,} staged repositories (median of {args.repeat}; wall time, peak RSS)")
-        print(f"  floor   one DuckDB pass     {floor[0]:7.2f} s  {floor[1]:7.0f} MB")
-        for name, (wall, rss, _) in (("quality", quality), ("commit", commit)):
-            print(f"  {name:<7} aggregate.py {name:<7}{wall:7.2f} s  {rss:7.0f} MB   {wall / floor[0]:5.2f}x the floor")
-        print(
-            f"  commit / floor per run: {', '.join(f'{r:.2f}x' for r in ratios)}; "
-            f"largest commit peak RSS {max(c[1] for c in commits):.0f} MB"
-        )
-        record = read_json(datos / "metadata" / "runs" / "bbbbbbbb-0000-4000-8000-000000000001.json", "run record")
-        steps = sorted(record["durations_seconds"].items(), key=lambda kv: -kv[1])[:6]
-        print("  commit's slowest steps (its record): " + ", ".join(f"{k} {v:.2f} s" for k, v in steps))
-        total = quality[0] + commit[0]
-        print(f"  make aggregate (quality + commit)  {total:7.2f} s   {total / floor[0]:5.2f}x the floor")
+            process([py, str(scripts / step[0]), *step[1:]], {**env, "RUN_ID": run_id(0)})
+        runs: dict[str, list[tuple[float, float, str]]] = {"floor": [], "quality": [], "commit": []}
+        for i in range(args.repeat):  # interleaved, so a change of the machine's load hits all alike
+            run_env = {**env, "RUN_ID": run_id(i + 1)}
+            runs["floor"].append(process([py, "-c", FLOOR.format(scripts=str(scripts))], run_env))
+            runs["quality"].append(process([py, str(scripts / "aggregate.py"), "quality"], run_env))
+            runs["commit"].append(process([py, str(scripts / "aggregate.py"), "commit"], run_env))
+        record = read_json(datos / "metadata" / "runs" / f"{run_id(1)}.json", "run record")
+    slowest = sorted(record["durations_seconds"].items(), key=lambda kv: -kv[1])[:6]
+    print("aggregate: commit's slowest steps (its run record): " + ", ".join(f"{k} {v:.2f} s" for k, v in slowest))
+    floors = [r[0] for r in runs["floor"]]
+    label = f"{args.repos:,} staged repos"
+    parts = [part(f"aggregate.py {step}, {label}", floors, [r[0] for r in runs[step]], (r[1] for r in runs[step]))
+             for step in ("quality", "commit")]  # fmt: skip
+    both = [q[0] + c[0] for q, c in zip(runs["quality"], runs["commit"], strict=True)]
+    peaks = (r[1] for step in ("quality", "commit") for r in runs[step])
+    return [*parts, part(f"make aggregate (quality + commit), {label}", floors, both, peaks)]
+
+
+def run_id(i: int) -> str:
+    return f"bbbbbbbb-0000-4000-8000-{i:012d}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    print_table(run(parser().parse_args(argv)))
     return 0
 
 
