@@ -169,6 +169,18 @@ def snapshot_of_run(datos: Path, record: dict, dataset: str) -> Snapshot:
     return resolve(datos, snap) or owner  # as `record` describes it, found where compaction moved it
 
 
+def _why_changed(snap: Snapshot) -> str:
+    """Why a snapshot's file no longer has the SHA-256 its run recorded: a later run of the same date rewrote the
+    partition (the history this snapshot belonged to is gone), or the file was damaged or edited."""
+    owner = next((s for s in snapshots(snap.datos, snap.dataset) if s.date == snap.date), None) if snap.datos else None
+    if owner is not None and owner.run_id != snap.run_id and owner.path == snap.path and owner.matches(snap.path):
+        return (
+            f"now holds run {owner.run_id}, a later run of the same date, not run {snap.run_id}: what was built "
+            "from the earlier history cannot be rebuilt byte for byte; replay a later run"
+        )
+    return f"differs from what run {snap.run_id} recorded (corrupt or edited); restore it before exporting"
+
+
 def verify(snap: Snapshot) -> None:
     """A PipelineError unless the snapshot's file is a regular file inside the data folder with its recorded
     SHA-256 (missing, symlinked, truncated or replaced partitions are named, never read)."""
@@ -311,10 +323,7 @@ def load_snapshots(con, snaps: list[Snapshot], table: str | None) -> dict[int, i
                 "restore it (or remove its run record) before exporting"
             )
         if not snap.matches(snap.path):
-            raise PipelineError(
-                f"history: {snap.dataset} snapshot of {snap.date}: {snap.path} differs from what run "
-                f"{snap.run_id} recorded (corrupt or edited); restore it before exporting"
-            )
+            raise PipelineError(f"history: {snap.dataset} snapshot of {snap.date}: {snap.path} {_why_changed(snap)}")
     # a compacted month holds several snapshots in one file: read each file once (the join picks each run's rows)
     files = ", ".join(dict.fromkeys(sql_literal(str(s.path)) for s in snaps))
     index = ", ".join(f"({i}, {sql_literal(str(s.path))}, {sql_literal(s.run_id)})" for i, s in enumerate(snaps))

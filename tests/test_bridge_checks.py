@@ -226,3 +226,26 @@ def test_a_snapshot_without_the_contract_columns_is_a_clear_error(tmp_path):
     record = {"run_id": run_id, "generated_at_utc": "2030-01-07T09:00:00Z", "datasets": []}
     with pytest.raises(PipelineError, match=r"cannot build so_volumen_history\.json from the history \(Binder"):
         bridge.build(snaps, record, "compact")
+
+
+def test_history_replaced_by_a_rerun_of_its_date_is_named_not_called_corrupt(tmp_path):
+    """A later run of an earlier date rewrites that date's partitions: the history as it stood when a later week
+    committed cannot be read back, and the error says which run replaced it (not "corrupt or edited")."""
+    datos = tmp_path / "datos"
+    rng = random.Random(11)
+    con = duckdb_connect()
+    days = [FIRST, FIRST + dt.timedelta(weeks=1)]
+    records = [write_run(con, datos, day, week_tables(rng, day, repos=50)) for day in days]
+    rerun = write_run(
+        con,
+        datos,
+        FIRST,
+        week_tables(rng, FIRST, repos=60),
+        run_id="0" * 8 + "-0000-4000-8000-" + "0" * 12,
+        generated_at=f"{days[1].isoformat()}T10:00:00Z",
+    )
+    as_it_stood = bridge.committed_snapshots(datos, runs=records)
+    with pytest.raises(PipelineError) as caught:
+        bridge.build(as_it_stood, records[-1], "compact")
+    assert f"now holds run {rerun['run_id']}, a later run of the same date" in str(caught.value)
+    assert "corrupt" not in str(caught.value)
