@@ -11,7 +11,6 @@ import logging
 import shutil
 import subprocess
 import sys
-import time
 from collections import Counter
 
 import pytest
@@ -333,9 +332,7 @@ def test_secondary_limit_beyond_the_budget_fails_fast_and_honestly(env, replay, 
     replay.inject(
         "GET", "/search/repositories", json_response({"message": "You have exceeded a secondary rate limit."}, 403)
     )
-    started = time.monotonic()
-    assert gh.main([]) == 0
-    assert time.monotonic() - started < 5
+    assert gh.main([]) == 0  # at once: the budget is refused before any sleep (one request, below)
     doc = json.loads((staging(env) / "_source_status.json").read_text())
     assert doc["status"] == "failed"  # nothing could be fetched: the coverage gate fails it
     assert len(replay.requests) == 1
