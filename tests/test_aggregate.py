@@ -150,6 +150,7 @@ def test_history_across_days_reads_back_as_one_snapshot_per_dataset_per_day(tmp_
     ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("crash_at", ["after_journal", "before_switch", "after_switch", "after_latest"])
 def test_a_crash_at_any_point_leaves_a_complete_readable_latest_set(datos, crash_at):
     assert aggregate(datos, RUN_A).returncode == 0

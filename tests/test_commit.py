@@ -80,6 +80,7 @@ CASES = [("next_week", p) for p in BEFORE_COMMIT + AFTER_COMMIT] + [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("template", "point"), CASES)
 def test_a_crash_at_every_step_of_the_commit_is_recovered(templates, tmp_path, template, point):
     datos = tmp_path / "datos"
@@ -114,6 +115,7 @@ def test_a_crash_at_every_step_of_the_commit_is_recovered(templates, tmp_path, t
     assert [r["run_id"] for r in history.committed_runs(datos)] == expected
 
 
+@pytest.mark.slow
 def test_publish_finishes_a_committed_run_before_copying(datos, tmp_path):
     assert aggregate(datos, RUN_B, TRENDS_CRASH_AT="after_record").returncode == 99
     site = tmp_path / "site"

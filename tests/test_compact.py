@@ -1,4 +1,6 @@
-"""Monthly compaction (`make compact`): merge, verify, record, remove; retention; crashes; replay; bad partitions."""
+"""Monthly compaction (`make compact`): merge, verify, record, remove; retention; crashes; replay; bad partitions.
+
+Over 400 lines on purpose: every scenario starts from the one committed-history template below (a split would copy it)."""
 
 from __future__ import annotations
 
@@ -202,6 +204,7 @@ def test_dry_run_lists_and_changes_nothing(datos):
 # --------------------------------------------------------------------------- crashes
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "point",
     [
@@ -363,6 +366,7 @@ def test_a_snapshot_committed_after_its_month_was_compacted_is_merged_in(datos, 
     assert rows_by_snapshot(datos) == before
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "point",
     [
@@ -433,6 +437,7 @@ def test_a_compaction_record_cannot_send_readers_outside_the_history(datos):
         history.snapshots(datos, CORE)
 
 
+@pytest.mark.slow
 def test_make_compact_is_the_verb_a_person_types(datos):
     """`make compact` (compact is a verb that writes no settings file, so it runs in the project itself)."""
     import subprocess

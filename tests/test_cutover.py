@@ -200,6 +200,7 @@ def test_equivalence_runs_on_each_runs_real_snapshots(runs, tmp_path):
     assert gone.returncode == 1 and "equivalence not checked" in gone.stdout and "github_repos" in gone.stdout
 
 
+@pytest.mark.slow
 def test_make_cutover_status_validates_n(tmp_path):
     bad = subprocess.run(["make", "cutover-status", "N=4;touch canary"], cwd=ROOT, capture_output=True, text=True)
     assert bad.returncode != 0 and "N must be a whole number of weeks" in bad.stderr

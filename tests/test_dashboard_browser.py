@@ -3,6 +3,8 @@
 The built app (`make dashboard`) and a data folder are served by scripts/serve_dashboard.py on 127.0.0.1, as
 `make serve` does. Each view is checked in JSON (bridge) mode and CSV mode, every fallback case, the phone layout,
 keyboard use, contrast and text alternatives. Screenshots go to test-artifacts/dashboard/ (git-ignored).
+Over 400 lines on purpose: every view shares the one Chromium session and page helpers defined here.
+Under xdist the module runs on one worker (its xdist group): one `make dashboard`, one Chromium, one screenshot folder.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import pytest
 from serve_dashboard import start
 from test_serve_dashboard import CONTRACT_FILES
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures" / "dashboard"
@@ -588,16 +590,10 @@ def test_pure_helpers(dashboard):
 # ---------------------------------------------------------------- the real pipeline output
 
 
-@pytest.fixture(scope="module")
-def demo_site(tmp_path_factory) -> Path:
-    """`make demo` into a temporary demo folder: the site the pipeline publishes today."""
-    folder = tmp_path_factory.mktemp("demo")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MAKE")}
-    run = subprocess.run(
-        ["make", "-s", "demo", f"DEMO_DIR={folder}"], cwd=ROOT, env=env, capture_output=True, text=True
-    )
-    assert run.returncode == 0, run.stdout + run.stderr
-    return folder / "site"
+@pytest.fixture
+def demo_site(demo_project) -> Path:
+    """The site `make demo` publishes today (the session's one demo build, conftest.demo_project)."""
+    return demo_project.repo / "demo" / "site"
 
 
 @pytest.mark.parametrize("view", VIEWS)

@@ -167,6 +167,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+@pytest.mark.slow
 def test_make_serve_prints_the_url_and_serves_the_published_folder(tmp_path):
     import os
     import signal
@@ -203,6 +204,7 @@ def test_make_serve_prints_the_url_and_serves_the_published_folder(tmp_path):
         proc.wait(timeout=10)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("port", ["80a", "1;touch pwned", "$(touch pwned)", ""])
 def test_make_serve_refuses_a_port_that_is_not_digits_before_running_anything(port):
     import subprocess
