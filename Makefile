@@ -222,7 +222,7 @@ compact: $(VENV_STAMP) ## monthly: merge old daily history into verified monthly
 test: $(VENV_STAMP) ## the whole offline test suite, in parallel (JOBS=auto: one pytest-xdist worker per core)
 	$(PY) -m pytest -n $(JOBS)
 
-test-fast: $(VENV_STAMP) ## the fast tier: every test not marked slow or browser, in one process (no make, no subprocess)
+test-fast: $(VENV_STAMP) ## the fast tier: the tests not marked slow or browser, in one process (no make, no subprocess)
 	$(PY) -m pytest -m "not slow and not browser"
 
 lint: $(VENV_STAMP) ## ruff (Python), sqlfluff (DuckDB SQL), node --check (dashboard JS), zizmor + check-jsonschema (workflows, offline)

@@ -21,6 +21,8 @@ from lib.contracts import load_contracts
 from lib.files import sha256_file
 from staged_run import RUN_DATE, TREND_SCORE, run_script, stage
 
+pytestmark = pytest.mark.slow  # each test starts from a committed multi-week history and compacts it
+
 D = dt.date
 TODAY = D(2026, 11, 23)
 CONTRACTS = load_contracts()
@@ -204,7 +206,6 @@ def test_dry_run_lists_and_changes_nothing(datos):
 # --------------------------------------------------------------------------- crashes
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize(
     "point",
     [
@@ -366,7 +367,6 @@ def test_a_snapshot_committed_after_its_month_was_compacted_is_merged_in(datos, 
     assert rows_by_snapshot(datos) == before
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize(
     "point",
     [
@@ -437,7 +437,6 @@ def test_a_compaction_record_cannot_send_readers_outside_the_history(datos):
         history.snapshots(datos, CORE)
 
 
-@pytest.mark.slow
 def test_make_compact_is_the_verb_a_person_types(datos):
     """`make compact` (compact is a verb that writes no settings file, so it runs in the project itself)."""
     import subprocess

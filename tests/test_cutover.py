@@ -15,6 +15,8 @@ from lib import ROOT
 from lib.status import write_source_status
 from staged_run import TREND_SCORE, decide, run_script, stage, write_csv
 
+pytestmark = pytest.mark.slow  # the tests read four committed weekly runs, built by the aggregate step
+
 MONDAYS = [dt.date(2026, 10, 26) + dt.timedelta(weeks=i) for i in range(5)]  # ... 2026-11-23
 AS_OF = "2026-11-24T09:00:00Z"
 DUPLICATE_RANKING = [TREND_SCORE[0], TREND_SCORE[1], ["1", *TREND_SCORE[2][1:]]]
@@ -200,7 +202,6 @@ def test_equivalence_runs_on_each_runs_real_snapshots(runs, tmp_path):
     assert gone.returncode == 1 and "equivalence not checked" in gone.stdout and "github_repos" in gone.stdout
 
 
-@pytest.mark.slow
 def test_make_cutover_status_validates_n(tmp_path):
     bad = subprocess.run(["make", "cutover-status", "N=4;touch canary"], cwd=ROOT, capture_output=True, text=True)
     assert bad.returncode != 0 and "N must be a whole number of weeks" in bad.stderr

@@ -382,6 +382,7 @@ def test_help_works_offline_without_secrets():
     assert "--offline" in out.stdout and "GITHUB_API_URL" in out.stdout
 
 
+@pytest.mark.slow
 def test_bundled_recorded_data_is_what_the_seeded_generator_makes():
     import random
 

@@ -103,6 +103,7 @@ def test_a_bad_trend_engine_is_refused_naming_the_choices(tmp_path):
     assert "TREND_ENGINE='v3': use v2" in run.stderr and "Traceback" not in run.stderr
 
 
+@pytest.mark.slow
 def test_trend_engine_v1_names_input_it_cannot_score(tmp_path):
     """Outside a run, a clear error naming the switch; in a run, no score and the quality gate's report."""
     datos = tmp_path / "datos"
@@ -132,6 +133,7 @@ def test_trend_engine_v1_names_input_it_cannot_score(tmp_path):
     assert [case["value"] for c in found for case in c["failure_cases"]] == ["many"]
 
 
+@pytest.mark.slow
 def test_the_run_record_says_which_engine_scored(tmp_path):
     datos = tmp_path / "datos"
     stage_tied_github(datos)
@@ -154,6 +156,7 @@ def test_the_run_record_says_which_engine_scored(tmp_path):
 DUPLICATE_RANKING = [TREND_SCORE[0], TREND_SCORE[1], ["1", *TREND_SCORE[2][1:]]]  # a critical violation
 
 
+@pytest.mark.slow
 def test_warn_only_publishes_despite_a_critical_finding_and_flags_it_loudly(tmp_path):
     datos = tmp_path / "datos"
     stage(datos)
@@ -197,6 +200,7 @@ def test_warn_only_does_not_publish_a_run_without_a_score(tmp_path):
     assert record["quality_gate_mode"] == "warn-only"
 
 
+@pytest.mark.slow
 def test_make_gate_in_warn_only_mode_reports_but_does_not_fail(tmp_path):
     datos = tmp_path / "datos"
     stage(datos)
