@@ -4,7 +4,8 @@ The built app (`make dashboard`) and a data folder are served by scripts/serve_d
 `make serve` does. Each view is checked in JSON (bridge) mode and CSV mode, every fallback case, the phone layout,
 keyboard use, contrast and text alternatives. Screenshots go to test-artifacts/dashboard/ (git-ignored).
 Over 400 lines on purpose: every view shares the one Chromium session and page helpers defined here.
-Under xdist the module runs on one worker (its xdist group): one `make dashboard`, one Chromium, one screenshot folder.
+Under xdist the module runs on one worker (xdist group dashboard-build, with the `make serve` test that also
+builds build/dashboard/): one `make dashboard` at a time, one Chromium, one screenshot folder.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import pytest
 from serve_dashboard import start
 from test_serve_dashboard import CONTRACT_FILES
 
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("dashboard-build")]
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures" / "dashboard"

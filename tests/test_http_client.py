@@ -30,11 +30,11 @@ SE_OK = {"total": 42, "has_more": False, "quota_max": 10000, "quota_remaining": 
 def logs(caplog):
     """Every record the client logs, unformatted (so the redacting formatter cannot hide a leak)."""
     root = logging.getLogger("trends")
-    root.handlers.clear()
-    root.addHandler(caplog.handler)
+    saved = root.handlers[:]
+    root.handlers[:] = [caplog.handler]
     caplog.set_level(logging.DEBUG, logger="trends")
     yield caplog
-    root.handlers.clear()
+    root.handlers[:] = saved  # the stderr handler back: later tests in this worker still log to stderr
 
 
 def github(replay, settings=FAST) -> GitHubClient:

@@ -168,6 +168,7 @@ def free_port() -> int:
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("dashboard-build")  # make serve builds build/dashboard/, as the browser tests' make dashboard
 def test_make_serve_prints_the_url_and_serves_the_published_folder(tmp_path):
     import os
     import signal
