@@ -6,14 +6,16 @@ process; `make test` runs them all, in parallel (pytest-xdist). A test is in exa
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from lib import SECRET_NAMES
+from lib import ROOT, SECRET_NAMES
 from project import copy_project, make
 from replay_server import ReplayServer
 
@@ -61,16 +63,22 @@ class Demo:
     stdout: str  # what that `make demo` printed
 
 
-@pytest.fixture(scope="session")
-def demo_project(tmp_path_factory, worker_id) -> Demo:
-    """`make demo` in a copy of the project, run once per test session: the xdist workers share one build (the
-    first to take the lock builds it, the others wait and read it), as the pytest-xdist docs describe."""
+@contextlib.contextmanager
+def once_per_session(tmp_path_factory, worker_id: str, name: str) -> Iterator[Path]:
+    """A folder for `name` that every xdist worker of this session shares, held under a lock: the first worker in
+    builds what is missing in it, the others wait and then find it built (the pytest-xdist docs' recipe)."""
     base = tmp_path_factory.getbasetemp()
     if worker_id != "master":
         base = base.parent  # the folder every worker's base temp folder is in
-    folder = base / "demo-project"
-    with open(base / "demo-project.lock", "w") as lock:
+    with open(base / f"{name}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
+        yield base / name
+
+
+@pytest.fixture(scope="session")
+def demo_project(tmp_path_factory, worker_id) -> Demo:
+    """`make demo` in a copy of the project, run once per test session for all xdist workers."""
+    with once_per_session(tmp_path_factory, worker_id, "demo-project") as folder:
         result = folder / "make-demo.json"
         if not result.exists():
             repo = copy_project(folder / "repo")
@@ -79,3 +87,15 @@ def demo_project(tmp_path_factory, worker_id) -> Demo:
     run = json.loads(result.read_text())
     assert run["returncode"] == 0, run["stdout"] + run["stderr"]
     return Demo(folder / "repo", run["stdout"])
+
+
+@pytest.fixture(scope="session")
+def built_app(tmp_path_factory, worker_id) -> Path:
+    """build/dashboard/ as `make serve` serves it, built (npm ci + vendoring) by `make dashboard` in the checkout:
+    once per session, under a lock, so two workers never build it at the same time."""
+    with once_per_session(tmp_path_factory, worker_id, "dashboard-build"):
+        run = make(ROOT, "-s", "dashboard")
+    assert run.returncode == 0, f"make dashboard failed:\n{run.stdout}\n{run.stderr}"
+    build = ROOT / "build" / "dashboard"
+    assert (build / "vendor" / "chart.umd.min.js").is_file()
+    return build

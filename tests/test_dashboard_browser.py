@@ -4,8 +4,8 @@ The built app (`make dashboard`) and a data folder are served by scripts/serve_d
 `make serve` does. Each view is checked in JSON (bridge) mode and CSV mode, every fallback case, the phone layout,
 keyboard use, contrast and text alternatives. Screenshots go to test-artifacts/dashboard/ (git-ignored).
 Over 400 lines on purpose: every view shares the one Chromium session and page helpers defined here.
-Under xdist the module runs on one worker (xdist group dashboard-build, with the `make serve` test that also
-builds build/dashboard/): one `make dashboard` at a time, one Chromium, one screenshot folder.
+The app is built once per session (conftest.built_app); each xdist worker drives its own Chromium, and each
+screenshot has a name of its own.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -21,11 +20,10 @@ import pytest
 from serve_dashboard import start
 from test_serve_dashboard import CONTRACT_FILES
 
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("dashboard-build")]
+pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures" / "dashboard"
-BUILD = ROOT / "build" / "dashboard"
 ARTIFACTS = ROOT / "test-artifacts" / "dashboard"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -93,16 +91,6 @@ GATE_KEY = {
     "reddit_interseccion_history.json": "latest_items",
     "technology_profiles.json": "profiles",
 }
-
-
-@pytest.fixture(scope="session")
-def built_app() -> Path:
-    """The app as `make serve` serves it; built (npm ci + vendoring) by the same make target."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MAKE")}  # not the outer make's jobserver/flags
-    run = subprocess.run(["make", "-s", "dashboard"], cwd=ROOT, env=env, capture_output=True, text=True)
-    assert run.returncode == 0, f"make dashboard failed:\n{run.stdout}\n{run.stderr}"
-    assert (BUILD / "vendor" / "chart.umd.min.js").is_file()
-    return BUILD
 
 
 @pytest.fixture(scope="session")

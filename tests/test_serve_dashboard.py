@@ -168,8 +168,8 @@ def free_port() -> int:
 
 
 @pytest.mark.slow
-@pytest.mark.xdist_group("dashboard-build")  # make serve builds build/dashboard/, as the browser tests' make dashboard
-def test_make_serve_prints_the_url_and_serves_the_published_folder(tmp_path):
+def test_make_serve_prints_the_url_and_serves_the_published_folder(tmp_path, built_app):
+    # built_app: build/dashboard/ is built and up to date, so this make serve only serves (no second build at once)
     import os
     import signal
     import subprocess
