@@ -6,17 +6,14 @@ process; `make test` runs them all, in parallel (pytest-xdist). A test is in exa
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from lib import ROOT, SECRET_NAMES
-from project import copy_project, make
+from project import copy_project, make, once_per_session
 from replay_server import ReplayServer
 
 TIER_MARKERS = ("slow", "browser")
@@ -61,18 +58,6 @@ def rest_run(tmp_path, monkeypatch):
 class Demo:
     repo: Path  # a project copy in which `make demo` ran: read it, or copy it (project.copy_built) to change it
     stdout: str  # what that `make demo` printed
-
-
-@contextlib.contextmanager
-def once_per_session(tmp_path_factory, worker_id: str, name: str) -> Iterator[Path]:
-    """A folder for `name` that every xdist worker of this session shares, held under a lock: the first worker in
-    builds what is missing in it, the others wait and then find it built (the pytest-xdist docs' recipe)."""
-    base = tmp_path_factory.getbasetemp()
-    if worker_id != "master":
-        base = base.parent  # the folder every worker's base temp folder is in
-    with open(base / f"{name}.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        yield base / name
 
 
 @pytest.fixture(scope="session")

@@ -1,10 +1,14 @@
-"""Copies of the project for the tests that run real make targets, and the environment those makes get."""
+"""Copies of the project for the tests that run real make targets, the environment those makes get, and the
+lock under which the xdist workers of a session share one expensive build."""
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import shutil
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 from lib import ROOT, SECRET_NAMES
@@ -39,3 +43,15 @@ def copy_built(source: Path, dest: Path) -> Path:
 
 def make(project: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
     return subprocess.run(["make", *args], cwd=project, env=make_env(**env), capture_output=True, text=True)
+
+
+@contextlib.contextmanager
+def once_per_session(tmp_path_factory, worker_id: str, name: str) -> Iterator[Path]:
+    """A folder for `name` that every xdist worker of this session shares, held under a lock: the first worker in
+    builds what is missing in it, the others wait and then find it built (the pytest-xdist docs' recipe)."""
+    base = tmp_path_factory.getbasetemp()
+    if worker_id != "master":
+        base = base.parent  # the folder every worker's base temp folder is in
+    with open(base / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield base / name
