@@ -64,7 +64,7 @@ $(call _one_of,DRY_RUN,1 0)
 override _port_fix := PORT must be a number from 1024 to 65535, e.g. make serve PORT=8080
 $(call _allow,PORT,$(_digit),a port number,$(_port_fix))
 $(if $(filter undefined,$(origin PORT)),,$(if $(strip $(value PORT)),,$(error $(_port_fix))))
-# JOBS (make test): pytest-xdist workers, a number or auto (one per core, the default); 0 runs in one process
+# JOBS (make test, test-fast): pytest-xdist workers, a number or auto (one per core, the default); 0 runs in one process
 override _jobs_fix := JOBS must be a number of test workers or auto (one per core), e.g. make test JOBS=2
 $(if $(filter-out auto,$(value JOBS)),$(call _allow,JOBS,$(_digit),a number,$(_jobs_fix)))
 $(if $(filter undefined,$(origin JOBS)),,$(if $(strip $(value JOBS)),,$(error $(_jobs_fix))))
@@ -222,8 +222,8 @@ compact: $(VENV_STAMP) ## monthly: merge old daily history into verified monthly
 test: $(VENV_STAMP) ## the whole offline test suite, in parallel (JOBS=auto: one pytest-xdist worker per core)
 	$(PY) -m pytest -n $(JOBS)
 
-test-fast: $(VENV_STAMP) ## the fast tier: the tests not marked slow or browser, in one process (no make, no subprocess)
-	$(PY) -m pytest -m "not slow and not browser"
+test-fast: $(VENV_STAMP) ## the fast tier: the tests not marked slow or browser (no make, no subprocess per case), in parallel
+	$(PY) -m pytest -n $(JOBS) -m "not slow and not browser"
 
 lint: $(VENV_STAMP) ## ruff (Python), sqlfluff (DuckDB SQL), node --check (dashboard JS), zizmor + check-jsonschema (workflows, offline)
 	$(VENV)/bin/ruff check scripts tests

@@ -1,7 +1,8 @@
 """Shared fixtures: the replay HTTP server, a clean environment without real secrets, and one built demo.
 
-Test tiers (pyproject.toml markers): `make test-fast` runs every test marked neither `slow` nor `browser`, in this
-process; `make test` runs them all, in parallel (pytest-xdist). A test is in exactly one tier.
+Test tiers (pyproject.toml markers): `make test-fast` runs every test marked neither `slow` nor `browser` (in-process:
+no make, no subprocess per case); `make test` runs them all. Both run in parallel (pytest-xdist, JOBS=). A test is
+in exactly one tier.
 """
 
 from __future__ import annotations
