@@ -38,7 +38,7 @@ ifeq ($(origin RUN_DATE),undefined)
 RUN_DATE := $(shell date -u +%F)# expanded once: a build that crosses midnight keeps one run date
 endif
 # verbs that are not a run: they get no run id, so the scripts and makes they start each make their own
-_RUNLESS_GOALS := help test lint lock contract-check docs recorded equivalence bench serve dashboard demo \
+_RUNLESS_GOALS := help test test-fast lint lock contract-check docs recorded equivalence bench serve dashboard demo \
   cutover-status release-check bridge ci-dry-run history-check
 _RUNLESS_GOALS += hooks
 ifeq ($(strip $(value RUN_ID)),)
@@ -65,6 +65,10 @@ $(call _one_of,DRY_RUN,1 0)
 override _port_fix := PORT must be a number from 1024 to 65535, e.g. make serve PORT=8080
 $(call _allow,PORT,$(_digit),a port number,$(_port_fix))
 $(if $(filter undefined,$(origin PORT)),,$(if $(strip $(value PORT)),,$(error $(_port_fix))))
+# JOBS (make test, test-fast): pytest-xdist workers, a number or auto (one per core, the default); 0 runs in one process
+override _jobs_fix := JOBS must be a number of test workers or auto (one per core), e.g. make test JOBS=2
+$(if $(filter-out auto,$(value JOBS)),$(call _allow,JOBS,$(_digit),a number,$(_jobs_fix)))
+$(if $(filter undefined,$(origin JOBS)),,$(if $(strip $(value JOBS)),,$(error $(_jobs_fix))))
 $(call _allow,BASE,$(_lower) $(_upper) $(_digit) . _ - / ~ ^,a git ref)
 $(call _allow,PYTHON,$(_pathchars),a python executable)
 $(foreach v,DATOS PUBLISH_DIR DEMO_DIR OUT INPUT_DIR OUTPUT GATE_REPORT,$(call _path_ok,$(v)))
@@ -75,7 +79,7 @@ $(if $(filter $(abspath $(or $(value DATOS),datos)) $(abspath $(or $(value DATOS
 $(if $(filter undefined,$(origin DEMO_DIR)),,$(if $(strip $(value DEMO_DIR)),,$(error DEMO_DIR is empty: give a folder, e.g. DEMO_DIR=demo)))
 $(if $(filter undefined,$(origin PUBLISH_DIR)),,$(if $(strip $(value PUBLISH_DIR)),,$(error PUBLISH_DIR is empty)))
 $(foreach v,RUN_DATE RUN_ID AS_OF DEMO_AS_OF TREND_WEIGHTS DATOS PUBLISH_DIR DEMO_DIR OUT INPUT_DIR OUTPUT \
-  GATE_REPORT HISTORY_WRITES LEGACY_V1_COPIES PORT BASE PYTHON,$(if $(filter undefined,$(origin $(v))),,\
+  GATE_REPORT HISTORY_WRITES LEGACY_V1_COPIES PORT BASE PYTHON JOBS,$(if $(filter undefined,$(origin $(v))),,\
   $(eval override $(v) := $(value $(v)))))
 
 PYTHON ?= python3
@@ -87,6 +91,7 @@ override LIB := $(wildcard scripts/lib/*.py)
 override PYTHONPATH := $(CURDIR)/scripts
 export PYTHONPATH
 BASE ?= HEAD
+JOBS ?= auto
 
 # Run settings, exported to every script (scripts/lib/settings.py).
 DATOS ?= datos
@@ -153,7 +158,7 @@ override MANIFEST := $(DATOS)/metadata/run_manifest.json
 # Settings that change outputs are files under $(WORK)/settings/, rewritten only when their value changes,
 # so Make rebuilds exactly what a changed setting affects (and a no-op rerun touches nothing).
 override SETTINGS := $(WORK)/settings
-override NO_SETTINGS_GOALS := help test lint lock contract-check docs recorded demo replay compact bench equivalence \
+override NO_SETTINGS_GOALS := help test test-fast lint lock contract-check docs recorded demo replay compact bench equivalence \
   serve dashboard cutover-status release-check bridge ci-dry-run history-check $(if $(INPUT_DIR),trend-score)
 override NO_SETTINGS_GOALS += hooks
 ifneq ($(filter-out $(NO_SETTINGS_GOALS),$(or $(MAKECMDGOALS),help)),)
@@ -165,7 +170,7 @@ endif
 
 # ---------------------------------------------------------------- verbs
 .PHONY: help demo weekly preflight extract-github extract-stackoverflow extract-reddit aggregate trend-score gate
-.PHONY: publish replay compact test lint equivalence bench contract-check lock docs recorded
+.PHONY: publish replay compact test test-fast lint equivalence bench contract-check lock docs recorded
 .PHONY: dashboard serve
 .PHONY: bridge
 .PHONY: history-check
@@ -216,8 +221,11 @@ history-check: $(VENV_STAMP) ## list history files no committed run owns (stray,
 compact: $(VENV_STAMP) ## monthly: merge old daily history into verified monthly files, apply retention (DRY_RUN=1 lists)
 	$(PY) scripts/compact.py $(if $(filter-out 0,$(DRY_RUN)),--dry-run)
 
-test: $(VENV_STAMP) ## run the offline test suite (pytest)
-	$(PY) -m pytest
+test: $(VENV_STAMP) ## the whole offline test suite, in parallel (JOBS=auto: one pytest-xdist worker per core)
+	$(PY) -m pytest -n $(JOBS)
+
+test-fast: $(VENV_STAMP) ## the fast tier: the tests not marked slow or browser (no make, no subprocess per case), in parallel
+	$(PY) -m pytest -n $(JOBS) -m "not slow and not browser"
 
 lint: $(VENV_STAMP) ## ruff (Python), sqlfluff (DuckDB SQL), node --check (dashboard JS), zizmor + check-jsonschema (workflows, offline)
 	$(VENV)/bin/ruff check scripts tests

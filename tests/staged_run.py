@@ -1,14 +1,19 @@
 """Build a small, valid staged run (the three sources + degradation decision + trend score) under a data folder,
-and run pipeline scripts on it as Make does (a subprocess with DATOS, RUN_DATE, RUN_ID in the environment)."""
+and run pipeline scripts on it as Make does (`python scripts/x.py` with DATOS, RUN_DATE, RUN_ID in the environment):
+in this process, or in a process of its own when the run is to be killed at a crash point."""
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
+import io
 import json
 import os
+import runpy
 import subprocess
 import sys
+import traceback
 from pathlib import Path
 
 from lib import ROOT
@@ -158,6 +163,12 @@ def decide(datos: Path, run_date: dt.date = RUN_DATE) -> dict:
 
 
 def run_script(script: str, datos: Path, *args: str, run_id: str | None = None, **env: str):
+    """Run `scripts/<script>` as Make runs it; a CompletedProcess with its exit code, stdout and stderr.
+
+    The script's `__main__` block runs in this process (no interpreter start, no re-import of pandas and DuckDB),
+    with exactly the environment and argv a subprocess would get. TRENDS_CRASH_AT kills the process at a crash
+    point (lib.files.crash_point), so a run given one gets a process of its own.
+    """
     environment = {
         **os.environ,
         "DATOS": str(datos),
@@ -167,6 +178,37 @@ def run_script(script: str, datos: Path, *args: str, run_id: str | None = None, 
     }
     if run_id:
         environment["RUN_ID"] = run_id
-    return subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / script), *args], env=environment, capture_output=True, text=True
-    )
+    argv = [str(ROOT / "scripts" / script), *args]
+    if "TRENDS_CRASH_AT" in environment:
+        return subprocess.run([sys.executable, *argv], env=environment, capture_output=True, text=True)
+    return run_in_process(argv, environment)
+
+
+def run_in_process(argv: list[str], environment: dict[str, str]) -> subprocess.CompletedProcess:
+    """`python <argv...>` with `environment`, run here: os.environ, sys.argv and the standard streams are the
+    script's while it runs and are restored after; an uncaught exception exits 1 with its traceback, like Python."""
+    from lib.log import get_logger
+
+    saved_env, saved_argv = dict(os.environ), sys.argv
+    out, err = io.StringIO(), io.StringIO()
+    os.environ.clear()
+    os.environ.update(environment)
+    sys.argv = list(argv)
+    try:
+        get_logger("tests")  # the stderr handler is in place even if a test took it away
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                runpy.run_path(argv[0], run_name="__main__")
+                code = 0
+            except SystemExit as exc:
+                code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+                if not isinstance(exc.code, int | None):
+                    print(exc.code, file=sys.stderr)
+            except Exception:
+                traceback.print_exc()
+                code = 1
+    finally:
+        os.environ.clear()
+        os.environ.update(saved_env)
+        sys.argv = saved_argv
+    return subprocess.CompletedProcess(argv, code, out.getvalue(), err.getvalue())

@@ -19,6 +19,8 @@ from lib.files import sha256_file
 from lib.status import write_source_status
 from staged_run import RUN_DATE, TREND_SCORE, decide, run_script, stage, write_csv
 
+pytestmark = pytest.mark.slow  # each test runs the whole aggregate step (gate, commit, publish) one or more times
+
 RUN_A = "11111111-1111-4111-8111-111111111111"
 RUN_B = "22222222-2222-4222-8222-222222222222"
 RUN_C = "33333333-3333-4333-8333-333333333333"

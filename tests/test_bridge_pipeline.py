@@ -12,6 +12,8 @@ import history
 from lib.files import sha256_file
 from staged_run import RUN_DATE, run_script, stage
 
+pytestmark = pytest.mark.slow  # each test runs the aggregate step and publish
+
 RUN_A = "aaaaaaaa-1111-4111-8111-111111111111"
 RUN_B = "bbbbbbbb-2222-4222-8222-222222222222"
 

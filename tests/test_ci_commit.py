@@ -11,6 +11,8 @@ import pytest
 from ci_commit import commit_published
 from lib import PipelineError
 
+pytestmark = pytest.mark.slow  # git clones and pushes per case
+
 ENV = {**os.environ, "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
 
 

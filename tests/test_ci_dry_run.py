@@ -5,7 +5,11 @@ from __future__ import annotations
 import os
 import subprocess
 
+import pytest
+
 from lib import ROOT, SECRET_NAMES
+
+pytestmark = pytest.mark.slow  # runs make ci-dry-run
 
 
 def test_make_ci_dry_run_plays_every_scenario_without_a_surprise():

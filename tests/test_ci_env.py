@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import subprocess
-import sys
 
 import pytest
 
 import ci_env
 import ci_runtime
 from lib import ROOT, PipelineError
+from staged_run import run_in_process
 
 TODAY = dt.date(2026, 11, 30)
 GITHUB = {"GITHUB_REPOSITORY": "octo/trends", "GITHUB_RUN_ID": "123456", "GITHUB_RUN_ATTEMPT": "1"}
@@ -63,9 +62,7 @@ def test_mask_lines_cover_each_secret_and_the_reddit_basic_pair():
 
 def test_mask_never_prints_outside_actions():
     env = {"GH_PAT": "ghp_sentinel_value_0000", "PATH": "/usr/bin:/bin"}
-    run = subprocess.run(
-        [sys.executable, str(ROOT / "scripts/ci_env.py"), "mask", "GH_PAT"], env=env, capture_output=True, text=True
-    )
+    run = run_in_process([str(ROOT / "scripts/ci_env.py"), "mask", "GH_PAT"], env)
     assert run.returncode == 2 and "only runs inside GitHub Actions" in run.stderr
     assert "ghp_sentinel" not in run.stdout + run.stderr
 
@@ -73,7 +70,7 @@ def test_mask_never_prints_outside_actions():
 def test_start_writes_validated_outputs(tmp_path):
     out = tmp_path / "out"
     env = {**GITHUB, "GITHUB_OUTPUT": str(out), "INPUT_RUN_DATE": "2026-11-23", "PATH": "/usr/bin:/bin"}
-    run = subprocess.run([sys.executable, str(ROOT / "scripts/ci_env.py"), "start"], env=env, capture_output=True)
+    run = run_in_process([str(ROOT / "scripts/ci_env.py"), "start"], env)
     assert run.returncode == 0, run.stderr
     lines = dict(line.split("=", 1) for line in out.read_text().splitlines())
     assert lines["run_date"] == "2026-11-23" and lines["run_id"] == ci_env.run_id(GITHUB)

@@ -80,6 +80,7 @@ CASES = [("next_week", p) for p in BEFORE_COMMIT + AFTER_COMMIT] + [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("template", "point"), CASES)
 def test_a_crash_at_every_step_of_the_commit_is_recovered(templates, tmp_path, template, point):
     datos = tmp_path / "datos"
@@ -114,6 +115,7 @@ def test_a_crash_at_every_step_of_the_commit_is_recovered(templates, tmp_path, t
     assert [r["run_id"] for r in history.committed_runs(datos)] == expected
 
 
+@pytest.mark.slow
 def test_publish_finishes_a_committed_run_before_copying(datos, tmp_path):
     assert aggregate(datos, RUN_B, TRENDS_CRASH_AT="after_record").returncode == 99
     site = tmp_path / "site"
@@ -126,6 +128,7 @@ def test_publish_finishes_a_committed_run_before_copying(datos, tmp_path):
     assert assert_consistent(datos, tmp_path)["run_id"] == RUN_B
 
 
+@pytest.mark.slow
 def test_same_day_rerun_owns_the_partition_and_the_earlier_run_says_so(datos, tmp_path):
     assert aggregate(datos, RUN_B).returncode == 0
     last = assert_consistent(datos, tmp_path)
@@ -135,6 +138,7 @@ def test_same_day_rerun_owns_the_partition_and_the_earlier_run_says_so(datos, tm
     assert [s.run_id for s in history.snapshots(datos, "trend_score")] == [RUN_B]
 
 
+@pytest.mark.slow
 def test_stray_truncated_and_foreign_partitions_are_reported_and_never_read(datos, tmp_path):
     assert aggregate(datos, RUN_B).returncode == 0
     base = datos / "history/so_volumen/year=2026"
@@ -168,6 +172,7 @@ def test_stray_truncated_and_foreign_partitions_are_reported_and_never_read(dato
         history.read_snapshot(duckdb_connect(), snap)
 
 
+@pytest.mark.slow
 def test_a_symlinked_partition_is_not_read(datos, tmp_path):
     record = history.latest_committed(datos)
     snap = history.snapshot_of_run(datos, record, "trend_score")
@@ -179,6 +184,7 @@ def test_a_symlinked_partition_is_not_read(datos, tmp_path):
         history.read_snapshot(duckdb_connect(), snap)
 
 
+@pytest.mark.slow
 def test_a_run_that_fails_before_aggregation_leaves_a_record_with_the_reason(tmp_path):
     datos = tmp_path / "datos"
     stage(datos)
@@ -196,6 +202,7 @@ def test_a_run_that_fails_before_aggregation_leaves_a_record_with_the_reason(tmp
     assert commit.record_path(datos, RUN_A).read_bytes() == committed
 
 
+@pytest.mark.slow
 def test_a_stale_quality_report_is_refused(tmp_path):
     datos = tmp_path / "datos"
     stage(datos)
@@ -207,6 +214,7 @@ def test_a_stale_quality_report_is_refused(tmp_path):
     assert history.latest_committed(datos) is None
 
 
+@pytest.mark.slow
 def test_a_held_lock_refuses_a_second_writer_clearly(datos):
     before = files(datos / "latest")
     with data_lock(datos, "a test holding the lock"):
@@ -217,6 +225,7 @@ def test_a_held_lock_refuses_a_second_writer_clearly(datos):
     assert files(datos / "latest") == before and history.latest_committed(datos)["run_id"] == RUN_A
 
 
+@pytest.mark.slow
 def test_publish_holds_exactly_the_committed_set_and_no_stale_file(datos, tmp_path):
     site = tmp_path / "site"
     site.mkdir()
@@ -263,6 +272,7 @@ def test_duckdb_renders_every_csv_byte_as_render_csv(tmp_path, text):
     assert writer == ("python" if text in ("cr\rx", "#hash", "") else "duckdb")
 
 
+@pytest.mark.slow
 def test_a_carried_file_that_changed_stops_the_run_and_leaves_no_run_folder(datos):
     stage(datos, statuses={"reddit": "failed"})  # reddit unavailable: its previous files are carried forward
     (datos / "latest/reddit_temas_emergentes.csv").write_text("tema,menciones\nhand-edited,1\n")

@@ -18,6 +18,8 @@ from commit_checks import assert_consistent
 from lib import ROOT, SECRET_NAMES
 from staged_run import RUN_DATE, stage
 
+pytestmark = pytest.mark.slow  # make aggregate processes killed with SIGKILL
+
 KILLS = 20
 
 

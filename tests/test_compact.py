@@ -1,4 +1,6 @@
-"""Monthly compaction (`make compact`): merge, verify, record, remove; retention; crashes; replay; bad partitions."""
+"""Monthly compaction (`make compact`): merge, verify, record, remove; retention; crashes; replay; bad partitions.
+
+Over 400 lines on purpose: every scenario starts from the one committed-history template below (a split would copy it)."""
 
 from __future__ import annotations
 
@@ -18,6 +20,8 @@ from lib import CONTRACTS_DIR
 from lib.contracts import load_contracts
 from lib.files import sha256_file
 from staged_run import RUN_DATE, TREND_SCORE, run_script, stage
+
+pytestmark = pytest.mark.slow  # each test starts from a committed multi-week history and compacts it
 
 D = dt.date
 TODAY = D(2026, 11, 23)

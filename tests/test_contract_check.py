@@ -103,6 +103,7 @@ def _git(cwd, *args):
     subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True)
 
 
+@pytest.mark.slow
 def test_make_contract_check_against_a_git_base(tmp_path):
     """The real verb, in a throw-away repository holding a copy of the project."""
     repo = tmp_path / "repo"

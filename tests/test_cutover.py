@@ -13,7 +13,10 @@ import pytest
 
 from lib import ROOT
 from lib.status import write_source_status
+from project import once_per_session
 from staged_run import TREND_SCORE, decide, run_script, stage, write_csv
+
+pytestmark = pytest.mark.slow  # the tests read four committed weekly runs, built by the aggregate step
 
 MONDAYS = [dt.date(2026, 10, 26) + dt.timedelta(weeks=i) for i in range(5)]  # ... 2026-11-23
 AS_OF = "2026-11-24T09:00:00Z"
@@ -61,13 +64,20 @@ def weekly_run(
     return record
 
 
-@pytest.fixture(scope="module")
-def runs(tmp_path_factory) -> dict[str, Path]:
+@pytest.fixture(scope="session")
+def runs(tmp_path_factory, worker_id) -> dict[str, Path]:
     """base: five clean weekly runs, the last one degraded (Reddit failed: published with warnings);
     side: a failed run and a warn-only run of the week of MONDAYS[2]; tied: one run whose GitHub languages tie at
-    the top-15 cut, where the V1 and V2 engines really differ."""
-    root = tmp_path_factory.mktemp("cutover")
-    base, side, tied = root / "base", root / "side", root / "tied"
+    the top-15 cut, where the V1 and V2 engines really differ. Built once per session (read them, or copy them)."""
+    with once_per_session(tmp_path_factory, worker_id, "cutover-runs") as root:
+        folders = {name: root / name for name in ("base", "side", "tied")}
+        if not (root / "built").exists():
+            build_runs(**folders)
+            (root / "built").touch()
+    return folders
+
+
+def build_runs(base: Path, side: Path, tied: Path) -> None:
     for week, day in enumerate(MONDAYS):
         statuses = {"reddit": "failed"} if week == 4 else None
         record = weekly_run(base, day, run_id(week), statuses)
@@ -79,7 +89,6 @@ def runs(tmp_path_factory) -> dict[str, Path]:
     languages += ["Elixir", "Erlang", "Julia", "Ada"]
     rows = [[f"o/r{i}", lang, "10", "1", "2026-03-02T10:11:12Z", ""] for i, lang in enumerate(languages)]
     weekly_run(tied, MONDAYS[4], run_id(9), github=[header, *rows])
-    return {"base": base, "side": side, "tied": tied}
 
 
 @pytest.fixture

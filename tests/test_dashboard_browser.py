@@ -3,6 +3,9 @@
 The built app (`make dashboard`) and a data folder are served by scripts/serve_dashboard.py on 127.0.0.1, as
 `make serve` does. Each view is checked in JSON (bridge) mode and CSV mode, every fallback case, the phone layout,
 keyboard use, contrast and text alternatives. Screenshots go to test-artifacts/dashboard/ (git-ignored).
+Over 400 lines on purpose: every view shares the one Chromium session and page helpers defined here.
+The app is built once per session (conftest.built_app); each xdist worker drives its own Chromium, and each
+screenshot has a name of its own.
 """
 
 from __future__ import annotations
@@ -10,7 +13,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -22,7 +24,6 @@ pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures" / "dashboard"
-BUILD = ROOT / "build" / "dashboard"
 ARTIFACTS = ROOT / "test-artifacts" / "dashboard"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -90,16 +91,6 @@ GATE_KEY = {
     "reddit_interseccion_history.json": "latest_items",
     "technology_profiles.json": "profiles",
 }
-
-
-@pytest.fixture(scope="session")
-def built_app() -> Path:
-    """The app as `make serve` serves it; built (npm ci + vendoring) by the same make target."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MAKE")}  # not the outer make's jobserver/flags
-    run = subprocess.run(["make", "-s", "dashboard"], cwd=ROOT, env=env, capture_output=True, text=True)
-    assert run.returncode == 0, f"make dashboard failed:\n{run.stdout}\n{run.stderr}"
-    assert (BUILD / "vendor" / "chart.umd.min.js").is_file()
-    return BUILD
 
 
 @pytest.fixture(scope="session")
@@ -588,16 +579,10 @@ def test_pure_helpers(dashboard):
 # ---------------------------------------------------------------- the real pipeline output
 
 
-@pytest.fixture(scope="module")
-def demo_site(tmp_path_factory) -> Path:
-    """`make demo` into a temporary demo folder: the site the pipeline publishes today."""
-    folder = tmp_path_factory.mktemp("demo")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MAKE")}
-    run = subprocess.run(
-        ["make", "-s", "demo", f"DEMO_DIR={folder}"], cwd=ROOT, env=env, capture_output=True, text=True
-    )
-    assert run.returncode == 0, run.stdout + run.stderr
-    return folder / "site"
+@pytest.fixture
+def demo_site(demo_project) -> Path:
+    """The site `make demo` publishes today (the session's one demo build, conftest.demo_project)."""
+    return demo_project.repo / "demo" / "site"
 
 
 @pytest.mark.parametrize("view", VIEWS)

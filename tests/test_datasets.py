@@ -295,6 +295,7 @@ def live(monkeypatch, replay):
     serve_recorded(replay)
 
 
+@pytest.mark.slow
 def test_failed_activity_calls_are_named_and_left_empty_never_zero(env, replay, monkeypatch):
     live(monkeypatch, replay)
     offline = env.parent / "offline"

@@ -6,14 +6,13 @@ import datetime as dt
 import json
 import math
 import shutil
-import subprocess
-import sys
 
 import pytest
 
 import degradation
 from lib import ROOT, SOURCES, PipelineError
 from lib.status import write_source_status
+from staged_run import run_in_process
 from trend_engine import DEFAULT_WEIGHTS, INPUT_FILES
 
 CASE = ROOT / "tests" / "fixtures" / "equivalence" / "realistic_week"
@@ -135,12 +134,9 @@ def test_a_status_that_does_not_list_the_trend_input_is_unavailable(tmp_path):
 def test_cli_writes_the_decision_and_exits_0_even_when_it_is_fail(tmp_path):
     stage(tmp_path / "staging", "github")
     out = tmp_path / "work" / "degradation.json"
-    proc = subprocess.run(
-        [sys.executable, "scripts/degradation.py", "--staging", str(tmp_path / "staging"), "--output", str(out)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        env={"PATH": "/usr/bin:/bin", "DATOS": str(tmp_path)},
+    proc = run_in_process(
+        [str(ROOT / "scripts/degradation.py"), "--staging", str(tmp_path / "staging"), "--output", str(out)],
+        {"PATH": "/usr/bin:/bin", "DATOS": str(tmp_path)},
     )
     assert proc.returncode == 0, proc.stderr
     assert json.loads(out.read_text(encoding="utf-8"))["decision"] == "fail"
@@ -150,12 +146,9 @@ def test_cli_writes_the_decision_and_exits_0_even_when_it_is_fail(tmp_path):
 def test_cli_defaults_to_the_run_folder(tmp_path):
     for source in SOURCES:
         stage(tmp_path / "staging", source)
-    proc = subprocess.run(
-        [sys.executable, "scripts/degradation.py"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        env={"PATH": "/usr/bin:/bin", "DATOS": str(tmp_path), "RUN_DATE": RUN_DATE.isoformat()},
+    proc = run_in_process(
+        [str(ROOT / "scripts/degradation.py")],
+        {"PATH": "/usr/bin:/bin", "DATOS": str(tmp_path), "RUN_DATE": RUN_DATE.isoformat()},
     )
     assert proc.returncode == 0, proc.stderr
     assert json.loads((tmp_path / "work" / "degradation.json").read_text(encoding="utf-8"))["decision"] == "publish"

@@ -31,6 +31,7 @@ def test_every_baseline_case_is_there_with_its_three_files():
             assert (equivalence.CASES_DIR / case / name).is_file()
 
 
+@pytest.mark.slow
 def test_make_equivalence_passes_and_reports_every_case(tmp_path):
     proc = subprocess.run(
         ["make", "equivalence"],
@@ -67,6 +68,7 @@ def test_the_duplicate_case_merges_v1_rows_and_says_so():
     assert result.v1_duplicates > 0 and not result.breaches
 
 
+@pytest.mark.slow
 def test_make_equivalence_on_a_v1_folder(tmp_path):
     folder = tmp_path / "v1"
     shutil.copytree(equivalence.CASES_DIR / "realistic_week", folder)

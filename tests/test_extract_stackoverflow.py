@@ -9,8 +9,6 @@ import gzip
 import json
 import logging
 import shutil
-import subprocess
-import sys
 from urllib.parse import quote
 
 import pytest
@@ -21,6 +19,7 @@ from lib.cli import run_cli
 from lib.settings import window_for
 from lib.status import check_source
 from replay_server import Response, json_response
+from staged_run import run_in_process
 
 SENTINEL = "SENTINELkey0123456789(("
 RUN_DATE = "2026-11-23"
@@ -365,12 +364,6 @@ def test_offline_with_incomplete_raw_fails_clearly(env, capsys):
 
 
 def test_help_works_offline_without_secrets():
-    out = subprocess.run(
-        [sys.executable, "scripts/extract_stackoverflow.py", "-h"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        env={"PATH": "/usr/bin:/bin"},
-    )
+    out = run_in_process([str(ROOT / "scripts/extract_stackoverflow.py"), "-h"], {"PATH": "/usr/bin:/bin"})
     assert out.returncode == 0
     assert "--offline" in out.stdout and "SO_FILTER" in out.stdout

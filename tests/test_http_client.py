@@ -30,11 +30,11 @@ SE_OK = {"total": 42, "has_more": False, "quota_max": 10000, "quota_remaining": 
 def logs(caplog):
     """Every record the client logs, unformatted (so the redacting formatter cannot hide a leak)."""
     root = logging.getLogger("trends")
-    root.handlers.clear()
-    root.addHandler(caplog.handler)
+    saved = root.handlers[:]
+    root.handlers[:] = [caplog.handler]
     caplog.set_level(logging.DEBUG, logger="trends")
     yield caplog
-    root.handlers.clear()
+    root.handlers[:] = saved  # the stderr handler back: later tests in this worker still log to stderr
 
 
 def github(replay, settings=FAST) -> GitHubClient:
@@ -87,10 +87,9 @@ def test_403_secondary_limit_without_a_time_fails_at_once_when_a_minute_does_not
     client = github(replay)
     secondary = {"message": "You have exceeded a secondary rate limit."}
     replay.inject("GET", "/search/repositories", json_response(secondary, 403))
-    started = time.monotonic()
     with pytest.raises(HttpError, match=r"wait budget exhausted .*secondary rate limit.*needs 60\.0s"):
         client.get("/search/repositories")
-    assert time.monotonic() - started < 1.0
+    assert client.retries == 0  # refused before sleeping: no wall clock needed to tell
     # the client is closed: later calls are not sent
     with pytest.raises(HttpError, match="not sent"):
         client.get("/search/repositories")
@@ -147,12 +146,11 @@ def test_5xx_is_retried_then_succeeds(replay, statuses):
 def test_persistent_5xx_gives_up_within_the_budget_with_a_clear_message(replay):
     client = github(replay)
     replay.inject("GET", "/search/repositories", json_response({"message": "Service Unavailable"}, 503), times=10)
-    started = time.monotonic()
     with pytest.raises(
         HttpError, match=r"github GET /search/repositories: gave up after 4 attempts: HTTP 503: Service Unavailable"
     ):
         client.get("/search/repositories")
-    assert time.monotonic() - started < FAST.wait_budget
+    assert client.waited_seconds < FAST.wait_budget
     assert client.requests == 4 and client.retries == 3
 
 
@@ -192,19 +190,17 @@ def test_truncated_body_is_retried(replay):
 def test_reply_slower_than_the_timeout_is_retried(replay):
     client = github(replay, HttpSettings(timeout=0.3, max_retries=2, wait_budget=5.0, backoff_base=0.01))
     replay.inject("GET", "/search/repositories", Response(200, b"{}", delay=1.0))
-    started = time.monotonic()
-    assert client.get("/search/repositories").data == OK
-    assert time.monotonic() - started < 1.0  # did not wait for the slow answer
+    assert client.get("/search/repositories").data == OK  # the retry's answer: the slow {} was not waited for
     assert client.retries == 1 and client.waited_seconds >= 0.3  # time lost counts against the budget
 
 
 def test_budget_counts_time_lost_in_timeouts(replay):
     client = github(replay, HttpSettings(timeout=0.3, max_retries=10, wait_budget=0.5, backoff_base=0.01))
     replay.inject("GET", "/search/repositories", Response(200, b"{}", delay=1.0), times=10)
-    started = time.monotonic()
     with pytest.raises(HttpError, match="wait budget exhausted"):
         client.get("/search/repositories")
-    assert time.monotonic() - started < 1.5
+    # each timeout charges at least 0.3 s: the second one overruns the 0.5 s budget, so no third call is sent
+    assert client.requests == 2 and len(replay.requests) == 2
 
 
 def test_stackexchange_backoff_is_honoured_per_method(replay):

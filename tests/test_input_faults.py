@@ -60,11 +60,26 @@ def test_an_unreadable_staged_input_in_a_run_writes_no_score_and_says_why(tmp_pa
     ("source", "page", "content", "words"),
     [
         ("github", "search_", b"not gzip", "is unreadable (BadGzipFile): delete it to fetch it again"),
-        ("github", "search_", gzip.compress(b'{"message": "a foreign answer"}'), "is not a search response: delete it"),
-        ("github", "commits_", gzip.compress(b'{"message": "a foreign answer"}'), "is not a list of objects: delete"),
-        ("github", "prs_", gzip.compress(b'{"items": []}'), "integer total_count: delete it to fetch it again"),
+        (
+            "github",
+            "search_",
+            gzip.compress(b'{"message": "a foreign answer"}', mtime=0),
+            "is not a search response: delete it",
+        ),
+        (
+            "github",
+            "commits_",
+            gzip.compress(b'{"message": "a foreign answer"}', mtime=0),
+            "is not a list of objects: delete",
+        ),
+        (
+            "github",
+            "prs_",
+            gzip.compress(b'{"items": []}', mtime=0),
+            "integer total_count: delete it to fetch it again",
+        ),
         ("stackoverflow", "", b"\x1f\x8b\x08 truncated", "delete it to fetch it again"),
-        ("stackoverflow", "", gzip.compress(b'{"items": []}'), "holds no `total`: delete it"),
+        ("stackoverflow", "", gzip.compress(b'{"items": []}', mtime=0), "holds no `total`: delete it"),
     ],
 )
 def test_a_malformed_cached_raw_page_says_how_to_drop_it(rest_run, capsys, source, page, content, words):

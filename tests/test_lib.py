@@ -139,6 +139,7 @@ def test_run_sql_file_binds_variables(tmp_path, monkeypatch):
         run_sql_file(con, "missing.sql")
 
 
+@pytest.mark.slow
 def test_make_prints_help_with_every_verb():
     out = subprocess.run(["make", "-s"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
     verbs = subprocess.run(["make", "-pRrq", "-f", "Makefile", ":"], cwd=ROOT, capture_output=True, text=True).stdout

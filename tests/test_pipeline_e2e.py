@@ -1,12 +1,11 @@
-"""End to end: the real make targets on the bundled recorded data, in a temporary copy of the project."""
+"""End to end: the real make targets on the bundled recorded data, in a temporary copy of the project.
+
+One `make demo` per session (conftest.demo_project); a test that changes the project works on its own copy of it."""
 
 from __future__ import annotations
 
 import csv
 import json
-import os
-import shutil
-import subprocess
 import time
 from pathlib import Path
 
@@ -16,31 +15,27 @@ import bridge
 import history
 import publish
 from commit_checks import committed_set
-from lib import ROOT, SECRET_NAMES
+from lib import SECRET_NAMES
 from lib.contracts import load_contracts
 from lib.files import sha256_file
+from project import copy_built, make
 
 DEMO_DATE = "2026-11-23"
 V1_FILES = sorted(c.v1_file for c in load_contracts().values())
 
-
-@pytest.fixture(scope="module")
-def project(tmp_path_factory) -> Path:
-    """A copy of the project (sharing the built .venv) so touching its files cannot disturb the real one."""
-    copy = tmp_path_factory.mktemp("project") / "repo"
-    shutil.copytree(
-        ROOT,
-        copy,
-        ignore=shutil.ignore_patterns(".git", ".venv", "demo", "raw", "staging", "work", ".*_cache", "__pycache__"),
-    )
-    (copy / ".venv").symlink_to(ROOT / ".venv")
-    return copy
+pytestmark = pytest.mark.slow
 
 
-def make(project: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
-    environment = {k: v for k, v in os.environ.items() if k not in SECRET_NAMES and not k.startswith("MAKE")}
-    environment.update(env)
-    return subprocess.run(["make", *args], cwd=project, env=environment, capture_output=True, text=True)
+@pytest.fixture
+def project(demo_project) -> Path:
+    """The project copy the demo ran in; tests that only read it, or send their data elsewhere, share it."""
+    return demo_project.repo
+
+
+@pytest.fixture
+def own_demo(demo_project, tmp_path) -> Path:
+    """A copy of the built demo project that this test may change (Make sees it exactly as up to date)."""
+    return copy_built(demo_project.repo, tmp_path / "repo")
 
 
 def state(folder: Path) -> dict[str, tuple[int, bytes]]:
@@ -60,14 +55,7 @@ DEMO_VARS = (
 )
 
 
-@pytest.fixture(scope="module")
-def demo(project) -> subprocess.CompletedProcess:
-    run = make(project, "demo")
-    assert run.returncode == 0, run.stdout + run.stderr
-    return run
-
-
-def test_demo_produces_the_full_published_layout(project, demo):
+def test_demo_produces_the_full_published_layout(project, demo_project):
     datos = project / "demo/datos"
     assert sorted(p.name for p in (datos / "latest").iterdir()) == sorted([*V1_FILES, *bridge.BRIDGE_FILES])
     for contract in load_contracts().values():
@@ -82,8 +70,8 @@ def test_demo_produces_the_full_published_layout(project, demo):
     assert sorted(site) == sorted(bridge.ALLOWLIST) and len(site) == 24
     assert bridge.check_integrity(site, expect_previous=True) == []
     assert bridge.check_budgets(site) == []
-    assert "quality gate" in demo.stdout and "top 10 technologies" in demo.stdout
-    assert "Python" in demo.stdout
+    assert "quality gate" in demo_project.stdout and "top 10 technologies" in demo_project.stdout
+    assert "Python" in demo_project.stdout
     # six recorded weeks, replayed in order: each dataset has one committed snapshot per week
     from history import snapshots
 
@@ -96,7 +84,8 @@ def test_demo_produces_the_full_published_layout(project, demo):
     assert all(r["commits_prev"] and r["trend_direction"] for r in rows)  # the week before is in the history
 
 
-def test_a_second_demo_rewrites_nothing(project, demo):
+def test_a_second_demo_rewrites_nothing(own_demo):
+    project = own_demo
     before = state(project / "demo")
     time.sleep(0.05)  # so that any rewrite would show in the mtimes
     again = make(project, "demo")
@@ -107,7 +96,8 @@ def test_a_second_demo_rewrites_nothing(project, demo):
     assert make(project, "-q", f"demo/weeks/{DEMO_DATE}.done").returncode == 0  # the weeks do not rebuild each other
 
 
-def test_touching_the_trend_sql_rebuilds_trend_and_downstream_only(project, demo):
+def test_touching_the_trend_sql_rebuilds_trend_and_downstream_only(own_demo):
+    project = own_demo
     datos = project / "demo/datos"
     staged = state(datos / "staging")
     trend = (datos / "work/trend_score.csv").stat().st_mtime_ns
@@ -123,7 +113,8 @@ def test_touching_the_trend_sql_rebuilds_trend_and_downstream_only(project, demo
     assert len(list((datos / "metadata/runs").glob("*.json"))) == 7  # six weeks, then this rerun
 
 
-def test_a_corrupted_staged_file_makes_its_source_unavailable(project, demo):
+def test_a_corrupted_staged_file_makes_its_source_unavailable(own_demo):
+    project = own_demo
     datos = project / "demo/datos"
     staged = datos / "staging/reddit/reddit_temas_emergentes.csv"
     staged.write_text(staged.read_text().replace("\n", "\n#", 1))
@@ -152,7 +143,7 @@ def test_weekly_without_secrets_fails_in_preflight_naming_them(project, tmp_path
     assert "GH_PAT" not in partial.stderr.split("missing secret(s):")[1]
 
 
-def test_the_dashboard_data_matches_what_was_published(project, demo):
+def test_the_dashboard_data_matches_what_was_published(project, demo_project):
     """The dashboard folder holds the committed run's files byte for byte, and its manifest names that run."""
     site = project / "demo/site"
     datos = project / "demo/datos"
@@ -230,7 +221,8 @@ def test_a_live_weekly_run_against_the_replay_server(project, tmp_path, replay):
             assert not [s for s in leaked if s.encode() in data], path
 
 
-def test_changing_the_weights_rescores_without_re_extracting(project, demo):
+def test_changing_the_weights_rescores_without_re_extracting(own_demo):
+    project = own_demo
     weights = "TREND_WEIGHTS=github=0.5,stackoverflow=0.3,reddit=0.2"
     run = make(project, "demo/site/run_manifest.json", *DEMO_VARS, weights)
     assert run.returncode == 0, run.stderr

@@ -3,8 +3,8 @@ earlier checkpoints), against a small checkout made for the purpose; the real ta
 
 from __future__ import annotations
 
+import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -12,6 +12,7 @@ import pytest
 import release_check
 from lib import ROOT
 from release_check import Checker, Criterion
+from staged_run import run_in_process
 
 MAKEFILE = """\
 help:
@@ -50,12 +51,14 @@ def test_files_and_globs(checkout):
     assert lines[-1] == "t (a test tag): does NOT hold"
 
 
+@pytest.mark.slow
 def test_verbs_come_from_make_help(checkout):
     assert check(checkout, ("verb", "demo"), ("verb", "ok"))[0]
     ok, lines = check(checkout, ("verb", "bridge"))
     assert not ok and "make help does not list `make bridge`" in lines[0]
 
 
+@pytest.mark.slow
 def test_tests_run_and_a_failing_or_missing_test_fails(checkout):
     assert check(checkout, ("tests", "tests/test_pass.py"))[0]
     ok, lines = check(checkout, ("tests", "tests/test_pass.py tests/test_fail.py"))
@@ -64,6 +67,7 @@ def test_tests_run_and_a_failing_or_missing_test_fails(checkout):
     assert not ok and "no test file matches tests/test_bridge*.py" in lines[0]
 
 
+@pytest.mark.slow
 def test_make_verbs_must_succeed(checkout):
     assert check(checkout, ("make", "good"))[0]
     ok, lines = check(checkout, ("make", "bad"))
@@ -87,9 +91,7 @@ def test_the_cutover_criterion_reads_the_verdict(tmp_path):
 
 
 def cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, str(ROOT / "scripts/release_check.py"), *args], capture_output=True, text=True
-    )
+    return run_in_process([str(ROOT / "scripts/release_check.py"), *args], dict(os.environ))
 
 
 def test_every_tag_is_listed_with_criteria_that_name_real_kinds():
@@ -103,6 +105,7 @@ def test_every_tag_is_listed_with_criteria_that_name_real_kinds():
     assert "checkpoint v2.0.0-rc4" in listed.stdout and "cutover 4" in listed.stdout
 
 
+@pytest.mark.slow
 def test_an_unknown_tag_is_refused_by_the_script_and_by_make():
     bad = cli("--tag", "v3")
     assert bad.returncode == 2 and "unknown tag 'v3'" in bad.stderr

@@ -167,7 +167,9 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def test_make_serve_prints_the_url_and_serves_the_published_folder(tmp_path):
+@pytest.mark.slow
+def test_make_serve_prints_the_url_and_serves_the_published_folder(tmp_path, built_app):
+    # built_app: build/dashboard/ is built and up to date, so this make serve only serves (no second build at once)
     import os
     import signal
     import subprocess
@@ -203,6 +205,7 @@ def test_make_serve_prints_the_url_and_serves_the_published_folder(tmp_path):
         proc.wait(timeout=10)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("port", ["80a", "1;touch pwned", "$(touch pwned)", ""])
 def test_make_serve_refuses_a_port_that_is_not_digits_before_running_anything(port):
     import subprocess

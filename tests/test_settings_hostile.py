@@ -12,6 +12,9 @@ from pathlib import Path
 import pytest
 
 from lib import ROOT
+from project import copy_project
+
+pytestmark = pytest.mark.slow  # a real make per case
 
 SETTINGS = (
     "RUN_DATE",
@@ -34,6 +37,7 @@ SETTINGS = (
     "DRY_RUN",
     "DEMO_AS_OF",
     "PYTHON",
+    "JOBS",
 )
 
 
@@ -111,6 +115,8 @@ def test_every_setting_refuses_every_hostile_value_and_runs_nothing(project, set
         (["EXTRACT=yes please"], "EXTRACT must be one"),
         (["DATOS=datos/x/.."], "climbs out with '..'"),
         (["OUT=a/../../b"], "climbs out with '..'"),
+        (["JOBS="], "JOBS must be a number of test workers or auto"),
+        (["JOBS=-1"], "JOBS must be a number of test workers or auto"),
     ],
 )
 def test_odd_values_are_refused_with_the_setting_and_the_fix(project, args, words):
@@ -163,6 +169,7 @@ def test_good_values_still_pass_the_validation(project):
         "OUT=out/replay",
         "PORT=8000",
         "BASE=origin/main~1",
+        "JOBS=2",
     )
     assert run.returncode == 0, run.stderr
     assert "make demo" in run.stdout
@@ -171,14 +178,7 @@ def test_good_values_still_pass_the_validation(project):
 @pytest.fixture(scope="module")
 def full_project(tmp_path_factory) -> Path:
     """A whole copy of the project (sharing the built .venv), as the end-to-end tests make it."""
-    copy = tmp_path_factory.mktemp("hostile-full") / "repo"
-    shutil.copytree(
-        ROOT,
-        copy,
-        ignore=shutil.ignore_patterns(".git", ".venv", "demo", "raw", "staging", "work", "*cache*", "__pycache__"),
-    )
-    (copy / ".venv").symlink_to(ROOT / ".venv")
-    return copy
+    return copy_project(tmp_path_factory.mktemp("hostile-full") / "repo")
 
 
 @pytest.mark.parametrize(

@@ -12,6 +12,8 @@ from lib.files import sha256_file
 from lib.status import write_source_status
 from staged_run import ROWS, RUN_DATE, run_script, stage
 
+pytestmark = pytest.mark.slow  # each test runs the whole aggregate step
+
 RUN_CLEAN = "33333333-3333-4333-8333-333333333333"
 RUN_ODD = "44444444-4444-4444-8444-444444444444"
 NAME = "so_volumen_preguntas.csv"

@@ -4,8 +4,6 @@ and records it; with it off again the normal path is back."""
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -13,8 +11,9 @@ import pytest
 
 import trend_engine
 import v1_oracle
-from lib import ROOT, SECRET_NAMES
+from lib import ROOT
 from lib.status import write_source_status
+from project import copy_built, make_env
 from staged_run import RUN_DATE, TREND_SCORE, decide, run_script, stage, write_csv
 
 RUN_A = "aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa"
@@ -104,6 +103,7 @@ def test_a_bad_trend_engine_is_refused_naming_the_choices(tmp_path):
     assert "TREND_ENGINE='v3': use v2" in run.stderr and "Traceback" not in run.stderr
 
 
+@pytest.mark.slow
 def test_trend_engine_v1_names_input_it_cannot_score(tmp_path):
     """Outside a run, a clear error naming the switch; in a run, no score and the quality gate's report."""
     datos = tmp_path / "datos"
@@ -133,6 +133,7 @@ def test_trend_engine_v1_names_input_it_cannot_score(tmp_path):
     assert [case["value"] for c in found for case in c["failure_cases"]] == ["many"]
 
 
+@pytest.mark.slow
 def test_the_run_record_says_which_engine_scored(tmp_path):
     datos = tmp_path / "datos"
     stage_tied_github(datos)
@@ -155,6 +156,7 @@ def test_the_run_record_says_which_engine_scored(tmp_path):
 DUPLICATE_RANKING = [TREND_SCORE[0], TREND_SCORE[1], ["1", *TREND_SCORE[2][1:]]]  # a critical violation
 
 
+@pytest.mark.slow
 def test_warn_only_publishes_despite_a_critical_finding_and_flags_it_loudly(tmp_path):
     datos = tmp_path / "datos"
     stage(datos)
@@ -198,6 +200,7 @@ def test_warn_only_does_not_publish_a_run_without_a_score(tmp_path):
     assert record["quality_gate_mode"] == "warn-only"
 
 
+@pytest.mark.slow
 def test_make_gate_in_warn_only_mode_reports_but_does_not_fail(tmp_path):
     datos = tmp_path / "datos"
     stage(datos)
@@ -224,19 +227,13 @@ def test_the_dashboard_note_exists_only_for_warn_only_runs():
 
 
 @pytest.fixture(scope="module")
-def project(tmp_path_factory) -> Path:
-    copy = tmp_path_factory.mktemp("project") / "repo"
-    shutil.copytree(
-        ROOT,
-        copy,
-        ignore=shutil.ignore_patterns(".git", ".venv", "demo", "raw", "staging", "work", ".*_cache", "__pycache__"),
-    )
-    (copy / ".venv").symlink_to(ROOT / ".venv")
-    return copy
+def project(demo_project, tmp_path_factory) -> Path:
+    """A copy of the session's built demo project (conftest.demo_project), for the switches to change."""
+    return copy_built(demo_project.repo, tmp_path_factory.mktemp("switches") / "repo")
 
 
 def make(project: Path, *args: str) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k not in SECRET_NAMES and not k.startswith("MAKE")}
+    env = make_env()
     env.pop("TREND_ENGINE", None)
     env.pop("QUALITY_GATE", None)
     return subprocess.run(["make", *args], cwd=project, env=env, capture_output=True, text=True)
@@ -246,10 +243,12 @@ def last_record(datos: Path) -> dict:
     return json.loads((datos / "metadata/run_manifest.json").read_text())
 
 
+@pytest.mark.slow
 def test_make_demo_with_trend_engine_v1_rescores_without_extracting_and_switches_back(project):
     datos = project / "demo/datos"
     first = make(project, "demo", "TREND_ENGINE=v1")
     assert first.returncode == 0, first.stdout + first.stderr
+    assert "trend_engine.py" in first.stdout and "extract_" not in first.stdout
     assert last_record(datos)["trend_engine"] == "v1"
     assert (datos / "work/settings/TREND_ENGINE").read_text().strip() == "v1"
     staged = {p: p.stat().st_mtime_ns for p in (datos / "staging").rglob("*")}
@@ -276,6 +275,7 @@ def test_make_demo_with_trend_engine_v1_rescores_without_extracting_and_switches
         ("QUALITY_GATE=warn-only;touch canary", "QUALITY_GATE must be enforce"),
     ],
 )
+@pytest.mark.slow
 def test_make_refuses_a_bad_switch_before_running_anything(project, setting, message):
     run = make(project, "aggregate", "DATOS=refused", setting)
     assert run.returncode != 0 and message in run.stderr

@@ -8,7 +8,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -20,6 +19,7 @@ from lib.contracts import load_contract, read_name_map
 from lib.duck import duckdb_connect
 from lib.files import write_json
 from lib.status import write_source_status
+from staged_run import run_in_process
 
 CASES = ROOT / "tests" / "fixtures" / "equivalence"
 ALL = trend_engine.DEFAULT_WEIGHTS
@@ -254,13 +254,8 @@ def test_write_csv_accepts_rows_and_formats_floats_like_pandas(tmp_path):
 
 
 def cli(*args, env=None):
-    return subprocess.run(
-        [sys.executable, "scripts/trend_engine.py", *map(str, args)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        env=env,
-    )
+    """`python scripts/trend_engine.py ARGS` (in this process, staged_run.run_in_process)."""
+    return run_in_process([str(ROOT / "scripts/trend_engine.py"), *map(str, args)], env or dict(os.environ))
 
 
 def test_cli_names_a_missing_input_file(tmp_path):
@@ -314,6 +309,7 @@ def make(*args, datos: Path):
     return subprocess.run(["make", "EXTRACT=0", *args], cwd=ROOT, capture_output=True, text=True, env=env)
 
 
+@pytest.mark.slow
 def test_make_trend_score_rescored_a_v1_folder_outside_the_repo(tmp_path):
     folder = tmp_path / "old_v1_datos"
     shutil.copytree(CASES / "realistic_week", folder)
@@ -326,6 +322,7 @@ def test_make_trend_score_rescored_a_v1_folder_outside_the_repo(tmp_path):
     assert not (tmp_path / "datos").exists()  # nothing of the run folder was touched
 
 
+@pytest.mark.slow
 def test_make_trend_score_with_input_dir_but_no_output_says_what_is_missing(tmp_path):
     proc = make("trend-score", f"INPUT_DIR={CASES / 'realistic_week'}", datos=tmp_path)
     assert proc.returncode != 0
@@ -342,6 +339,7 @@ def stage_run(datos: Path, sources=SOURCES):
         write_source_status(folder, source=source, status="ok", run_date=dt.date(2026, 11, 23), files=[name])
 
 
+@pytest.mark.slow
 def test_make_trend_score_scores_the_staged_run_and_follows_the_degradation_decision(tmp_path):
     stage_run(tmp_path)
     proc = make("trend-score", datos=tmp_path)
@@ -365,6 +363,7 @@ def test_make_trend_score_scores_the_staged_run_and_follows_the_degradation_deci
     assert not list((tmp_path / "work").glob("*.tmp")) and not list((tmp_path / "work").glob("*.inputs"))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("sources", [("github",), ()])
 def test_make_trend_score_scores_nothing_when_the_decision_is_fail(tmp_path, sources):
     stage_run(tmp_path, sources)

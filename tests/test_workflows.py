@@ -6,13 +6,13 @@ import os
 import re
 import shlex
 import subprocess
-import sys
 
 import pytest
 import yaml
 
 from ci_env import PUBLISHABLE
 from lib import ROOT, SECRET_NAMES, SOURCES
+from staged_run import run_in_process
 
 WORKFLOWS = ROOT / ".github" / "workflows"
 SOURCE_JOBS = {f"job_{s}": s for s in SOURCES}
@@ -194,6 +194,7 @@ def test_the_sequential_rollback_runs_make_weekly_and_commits_like_publish(weekl
     assert order[-1] == runs(weekly["jobs"]["job_publish"])[-1]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("aggregate", "rebuilds"), [("0", False), ("1", True)])
 def test_make_publish_with_aggregate_0_only_publishes_the_placed_run(tmp_path, aggregate, rebuilds):
     """What the publish job runs: with the committed run placed, AGGREGATE=0 publishes it and never re-aggregates."""
@@ -211,6 +212,7 @@ def test_make_publish_with_aggregate_0_only_publishes_the_placed_run(tmp_path, a
     assert ("scripts/aggregate.py" in run.stdout) is rebuilds
 
 
+@pytest.mark.slow
 def test_every_command_in_the_workflows_exists():
     """Each `run:` names a make verb that `make help` lists (or the venv stamp) or a project script subcommand
     whose -h works: a typo in the YAML fails here, not on Monday morning."""
@@ -226,7 +228,7 @@ def test_every_command_in_the_workflows_exists():
                 elif words[0] in ("python3", ".venv/bin/python"):
                     path = ROOT / words[1]
                     sub = [w for w in words[2:3] if not w.startswith("-")]
-                    run = subprocess.run([sys.executable, str(path), *sub, "-h"], capture_output=True, text=True)
+                    run = run_in_process([str(path), *sub, "-h"], dict(os.environ))
                     assert run.returncode == 0, f"{workflow}: {script}: {run.stderr}"
                 else:
                     assert words[:2] == ["bash", ".ci/run"], f"{workflow}: {script}"
