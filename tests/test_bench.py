@@ -10,6 +10,8 @@ import pytest
 from dev import bench_aggregate, bench_bridge, bench_compact, bench_trend
 from lib import ROOT
 
+pytestmark = pytest.mark.slow  # each benchmark starts its own processes (floor and part, as make bench does)
+
 TINY = {
     bench_trend: ["--repos", "2000", "--repeat", "1"],
     bench_aggregate: ["--repos", "500", "--repeat", "1"],

@@ -1,5 +1,8 @@
 """The Reddit extractor: praw against the local replay server over real HTTP, the fair-share reading
-plan, every failure made explicit, the pure transform on posts with the traps, the bundled recorded data."""
+plan, every failure made explicit, the pure transform on posts with the traps, the bundled recorded data.
+
+One module over 400 lines on purpose: every scenario shares the replay server, the fake OAuth endpoint and the
+listing builders at the top, and reads as one story of the Reddit job."""
 
 from __future__ import annotations
 
@@ -11,7 +14,6 @@ import logging
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 from urllib.parse import parse_qs
 
@@ -24,6 +26,7 @@ from lib.contracts import load_contract
 from lib.csvfmt import render_csv
 from lib.settings import window_for
 from replay_server import Request, Response, json_response
+from staged_run import run_in_process
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "scripts" / "extract_reddit.py"
@@ -392,6 +395,7 @@ def test_unknown_subreddit_is_named(env, replay, monkeypatch):
     assert doc["errors"] == ["r/nosuchsub: not found (HTTP 404): check the name in REDDIT_SUBREDDITS"]
 
 
+@pytest.mark.slow  # sleeps through prawcore's own retry pauses (0-2 s, then 2-4 s: not configurable)
 def test_token_endpoint_timeouts_stop_the_run(env, replay):
     serve(replay, {"python": python_posts(3), "webdev": python_posts(3, "webdev")})
     replay.inject("POST", TOKEN_PATH, Response(200, b"{}", delay=0.6), times=3)
@@ -402,6 +406,7 @@ def test_token_endpoint_timeouts_stop_the_run(env, replay):
     assert listing_hits(replay) == []
 
 
+@pytest.mark.slow  # sleeps through prawcore's own retry pauses (0-2 s, then 2-4 s: not configurable)
 def test_server_errors_are_retried_by_prawcore_then_reported(env, replay):
     serve(replay, {"python": python_posts(3), "webdev": python_posts(3, "webdev")})
     replay.inject("GET", "/r/python/new", json_response({"message": "busy"}, 503), times=3)
@@ -416,6 +421,7 @@ def test_server_errors_are_retried_by_prawcore_then_reported(env, replay):
     assert (staging(env) / "reddit_temas_emergentes.csv").read_text() == TEMAS_HEADER + "Python,3\n"
 
 
+@pytest.mark.slow  # sleeps through prawcore's own retry pauses (0-2 s, then 2-4 s: not configurable)
 def test_slow_replies_time_out_and_fail_the_subreddit(env, replay, monkeypatch):
     monkeypatch.setenv("REDDIT_SUBREDDITS", "python")
     serve(replay, {"python": python_posts(3)})
@@ -442,6 +448,7 @@ def test_malformed_or_unexpected_bodies_fail_the_subreddit(env, replay):
     assert not raw_dir(env).exists() or list(raw_dir(env).iterdir()) == []  # bad answers are not kept as raw
 
 
+@pytest.mark.slow  # sleeps through prawcore's own retry pauses (0-2 s, then 2-4 s: not configurable)
 def test_an_access_token_rejected_on_listings_stops_the_run(env, replay):
     serve(replay, {"webdev": python_posts(3, "webdev")})
     unauthorized = json_response(
@@ -456,6 +463,7 @@ def test_an_access_token_rejected_on_listings_stops_the_run(env, replay):
     assert listing_hits(replay, "webdev") == []
 
 
+@pytest.mark.slow  # sleeps through prawcore's own retry pauses (0-2 s, then 2-4 s: not configurable)
 def test_answers_cut_off_midway_fail_the_subreddit(env, replay):
     serve(replay, {"python": python_posts(3), "webdev": python_posts(3, "webdev")})
     cut = json_response(listing(python_posts(3), None))
@@ -526,12 +534,13 @@ def test_bad_settings_exit_2_with_the_setting_named(env, monkeypatch, capsys):
 # --------------------------------------------------------------------------- secrets and CLI
 
 
+@pytest.mark.slow  # sleeps through prawcore's own retry pauses (0-2 s, then 2-4 s: not configurable)
 def test_secret_and_access_token_never_leak(env, replay, tmp_path):
     serve(replay, {"python": python_posts(5), "webdev": python_posts(2, "webdev")})
     replay.route("GET", "/r/secretclub/new", json_response({"message": "Forbidden"}, 403))
     replay.inject("GET", "/r/webdev/new", json_response({"message": "busy"}, 503), times=3)
     cli_env = {**os.environ, **env, "REDDIT_SUBREDDITS": "python,webdev,secretclub", "LOG_LEVEL": "DEBUG"}
-    proc = subprocess.run([sys.executable, str(SCRIPT)], env=cli_env, capture_output=True, text=True, timeout=60)
+    proc = run_in_process([str(SCRIPT)], cli_env)
     assert proc.returncode == 0, proc.stderr
     assert "Retrying due to 503 status" in proc.stderr  # prawcore's own log lines go through our handler
     assert status(env)["status"] == "partial"
@@ -543,6 +552,7 @@ def test_secret_and_access_token_never_leak(env, replay, tmp_path):
             assert sentinel not in text
 
 
+@pytest.mark.slow  # a real make run
 def test_make_extract_reddit_names_the_missing_secrets(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("REDDIT_")}
     env |= {"DATOS": str(tmp_path / "datos"), "RUN_DATE": "2026-11-23"}
@@ -556,7 +566,7 @@ def test_make_extract_reddit_names_the_missing_secrets(tmp_path):
 
 def test_help_works_offline_without_secrets():
     env = {k: v for k, v in os.environ.items() if not k.startswith("REDDIT_")}
-    proc = subprocess.run([sys.executable, str(SCRIPT), "-h"], env=env, capture_output=True, text=True, timeout=60)
+    proc = run_in_process([str(SCRIPT), "-h"], env)
     assert proc.returncode == 0
     assert "--offline" in proc.stdout and "REDDIT_SUBREDDITS" in proc.stdout
 
