@@ -1,4 +1,6 @@
-"""GitHub extractor: the transform on the bundled recorded data, live runs against the replay server."""
+"""GitHub extractor: the transform on the bundled recorded data, live runs against the replay server.
+
+A little over 400 lines on purpose: the live scenarios share the replay server routes built at the top."""
 
 from __future__ import annotations
 
