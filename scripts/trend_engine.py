@@ -64,7 +64,7 @@ def engine_rows(engine: str, con, inputs: Mapping[str, Path | None], weights: Ma
     return score(con, inputs, weights)
 
 
-def _bind_input(con, source: str, path: Path | None) -> None:
+def bind_input(con, source: str, path: Path | None) -> None:
     """Create the view sql/trend_score.sql reads for `source`: the CSV, or an empty view when unavailable."""
     view, columns = INPUT_VIEWS[source]
     if path is None:
@@ -117,7 +117,7 @@ def score(con, inputs: Mapping[str, Path | None], weights: Mapping[str, float]):
     if set(inputs) != set(SOURCES) or set(weights) != set(SOURCES):
         raise ValueError(f"inputs and weights need exactly the sources {SOURCES}")
     for source in SOURCES:
-        _bind_input(con, source, inputs[source])
+        bind_input(con, source, inputs[source])
         # a prepared statement keeps the weight an exact double (a literal would become a DECIMAL)
         con.execute(f"set variable weight_{source} = $1", [float(weights[source])])
     _bind_name_map(con)

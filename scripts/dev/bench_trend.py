@@ -2,7 +2,7 @@
 
 Generates the three V1 input files into a temporary folder, then runs, each in its own process (libraries imported
 before the clock starts; timed from reading the inputs to the written CSV; peak memory from VmHWM), interleaved:
-  floor   DuckDB reading the same three CSVs (every column as text, as the engine does) and doing the one
+  floor   DuckDB reading the same three CSVs as the engine binds them (`trend_engine.bind_input`) and doing the one
           group-by the score needs (repositories per language), written as a CSV
   v2      the V2 engine (`trend_engine.score`, sql/trend_score.sql)
   v1      the V1 oracle in pandas (`v1_oracle.score`, the TREND_ENGINE=v1 rollback), as context
@@ -20,7 +20,7 @@ from pathlib import Path
 from dev.bench_lib import Part, part, print_table, process, report, timed_child
 from lib import PipelineError
 from lib.cli import run_cli
-from lib.duck import duckdb_connect, sql_literal
+from lib.duck import duckdb_connect
 
 REPOS = 1_000_000
 ENGINES = ("floor", "v2", "v1")
@@ -67,17 +67,17 @@ def generate(folder: Path, repos: int = REPOS) -> None:
 
 
 def run_floor(folder: Path, output: Path) -> float:
-    """The floor: read the three inputs as text, count repositories per language, write the counts."""
+    """The floor: the three inputs bound as the engine binds them (same read_csv, every column text), a row count of
+    the two small ones and the repositories per language, written out."""
     import duckdb  # noqa: F401  (imported before the clock starts)
 
     import trend_engine
 
     start = time.perf_counter()
     con = duckdb_connect()
-    views = {}
     for source, name in trend_engine.INPUT_FILES.items():
-        path = sql_literal(str(folder / name))
-        views[source] = f"read_csv({path}, header = true, all_varchar = true)"
+        trend_engine.bind_input(con, source, folder / name)
+    views = {source: view for source, (view, _columns) in trend_engine.INPUT_VIEWS.items()}
     con.sql(f"select count(*) from {views['stackoverflow']}").fetchall()
     con.sql(f"select count(*) from {views['reddit']}").fetchall()
     con.sql(f"select language, count(*) as repos from {views['github']} group by language order by language").write_csv(
