@@ -38,9 +38,8 @@ ifeq ($(origin RUN_DATE),undefined)
 RUN_DATE := $(shell date -u +%F)# expanded once: a build that crosses midnight keeps one run date
 endif
 # verbs that are not a run: they get no run id, so the scripts and makes they start each make their own
-_RUNLESS_GOALS := help test test-fast lint lock contract-check docs recorded equivalence bench serve dashboard demo \
+_RUNLESS_GOALS := help test test-fast lint hooks lock contract-check docs recorded equivalence bench serve dashboard demo \
   cutover-status release-check bridge ci-dry-run history-check
-_RUNLESS_GOALS += hooks
 ifeq ($(strip $(value RUN_ID)),)
 # one run id per make invocation, exported so every step (and sub-make) of this run shares it
 RUN_ID := $(if $(filter-out $(_RUNLESS_GOALS),$(or $(MAKECMDGOALS),help)),$(shell cat /proc/sys/kernel/random/uuid))
@@ -158,9 +157,8 @@ override MANIFEST := $(DATOS)/metadata/run_manifest.json
 # Settings that change outputs are files under $(WORK)/settings/, rewritten only when their value changes,
 # so Make rebuilds exactly what a changed setting affects (and a no-op rerun touches nothing).
 override SETTINGS := $(WORK)/settings
-override NO_SETTINGS_GOALS := help test test-fast lint lock contract-check docs recorded demo replay compact bench equivalence \
+override NO_SETTINGS_GOALS := help test test-fast lint hooks lock contract-check docs recorded demo replay compact bench equivalence \
   serve dashboard cutover-status release-check bridge ci-dry-run history-check $(if $(INPUT_DIR),trend-score)
-override NO_SETTINGS_GOALS += hooks
 ifneq ($(filter-out $(NO_SETTINGS_GOALS),$(or $(MAKECMDGOALS),help)),)
 override RECORDED_SETTINGS := RUN_DATE HISTORY_WRITES LEGACY_V1_COPIES AS_OF TREND_WEIGHTS TREND_ENGINE QUALITY_GATE \
   BRIDGE_EXPORT
@@ -170,7 +168,7 @@ endif
 
 # ---------------------------------------------------------------- verbs
 .PHONY: help demo weekly preflight extract-github extract-stackoverflow extract-reddit aggregate trend-score gate
-.PHONY: publish replay compact test test-fast lint equivalence bench contract-check lock docs recorded
+.PHONY: publish replay compact test test-fast lint hooks equivalence bench contract-check lock docs recorded
 .PHONY: dashboard serve
 .PHONY: bridge
 .PHONY: history-check
@@ -235,7 +233,6 @@ lint: $(VENV_STAMP) ## ruff (Python), sqlfluff (DuckDB SQL), node --check (dashb
 	$(VENV)/bin/zizmor --offline --no-progress .github/workflows
 	$(VENV)/bin/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
 
-.PHONY: hooks
 hooks: ## install the git pre-commit hooks (.pre-commit-config.yaml: the `make lint` linters); needs pre-commit
 	@command -v pre-commit >/dev/null || { echo "make hooks: pre-commit is not installed (it is not in the lock):" \
 	  "install it for your user with 'pipx install pre-commit' (or 'python3 -m pip install --user pre-commit')," \
