@@ -35,6 +35,7 @@ from lib.files import (
     atomic_path,
     atomic_write_bytes,
     crash_point,
+    fsync_dir,
     read_json,
     recover_dir,
     sha256_file,
@@ -55,14 +56,6 @@ def run_dir(datos: Path, run_id: str) -> Path:
 
 def record_path(datos: Path, run_id: str) -> Path:
     return Path(datos) / "metadata" / "runs" / f"{run_id}.json"
-
-
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def commit(datos: Path, run_id: str, record_bytes: bytes, partitions: list[str], v1_files: list[str]) -> None:
@@ -89,7 +82,7 @@ def commit(datos: Path, run_id: str, record_bytes: bytes, partitions: list[str],
             crash_point("after_history_move")
     crash_point("before_record")
     atomic_write_bytes(record_path(datos, run_id), record_bytes)  # THE commit point
-    _fsync(record_path(datos, run_id).parent)
+    fsync_dir(record_path(datos, run_id).parent)
     crash_point("after_record")
     roll_forward(datos, journal)
 
@@ -99,7 +92,7 @@ def _move_in(datos: Path, work: Path, move: dict) -> None:
     if staged.exists():
         dest.parent.mkdir(parents=True, exist_ok=True)
         os.replace(staged, dest)
-        _fsync(dest.parent)
+        fsync_dir(dest.parent)
 
 
 def roll_forward(datos: Path, journal: dict) -> None:

@@ -115,7 +115,8 @@ def recover_dir(target: Path) -> None:
         shutil.rmtree(leftover)
 
 
-def _fsync_dir(path: Path) -> None:
+def fsync_dir(path: Path) -> None:
+    """Make a folder's entries (a rename, a new file) durable."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -143,7 +144,7 @@ def switch_dir(target: Path, files: Mapping[str, bytes | Path], tag: str) -> Non
         else:
             with atomic_path(new / name) as tmp:
                 shutil.copyfile(data, tmp, follow_symlinks=False)
-    _fsync_dir(new)
+    fsync_dir(new)
     crash_point("before_switch")
     if not target.exists():
         os.rename(new, target)
@@ -156,7 +157,7 @@ def switch_dir(target: Path, files: Mapping[str, bytes | Path], tag: str) -> Non
         crash_point("between_switch_renames")
         os.rename(new, target)
         shutil.rmtree(aside)
-    _fsync_dir(target.parent)
+    fsync_dir(target.parent)
 
 
 _TMP_NAME = re.compile(r"\..+\.\d+\.tmp")
