@@ -83,13 +83,20 @@ def github_pages(rng: random.Random) -> dict[str, dict]:
             again = dict(repos[199], stargazers_count=repos[199]["stargazers_count"] + 3)
             repos[200] = again
         total = int(4_200_000 * days / 30 * rng.uniform(0.85, 1.15))
-        for page in range(1, PAGES_PER_MONTH + 1):
-            files[gh.raw_name(month, page)] = {
-                "total_count": total,
-                "incomplete_results": False,
-                "items": repos[(page - 1) * gh.PER_PAGE : page * gh.PER_PAGE],
-            }
+        files.update(search_pages(month, total, repos))
     return files
+
+
+def search_pages(month: gh.Month, total: int, items: list[dict]) -> dict[str, dict]:
+    """One month's search answers, as the API pages them: PAGES_PER_MONTH pages of gh.PER_PAGE items each."""
+    return {
+        gh.raw_name(month, page): {
+            "total_count": total,
+            "incomplete_results": False,
+            "items": items[(page - 1) * gh.PER_PAGE : page * gh.PER_PAGE],
+        }
+        for page in range(1, PAGES_PER_MONTH + 1)
+    }
 
 
 def month_counts(rng: random.Random) -> dict[str, dict[str, int]]:
@@ -223,12 +230,7 @@ def earlier_week_pages(run_date: dt.date, latest: dict[str, dict], pool: list[di
             inside.append(repository(rng, number, owner, name, created, floor))
         inside = [_stamp_ok(it, run_date) for it in inside[:500]]
         total = int(4_200_000 * days / 30 * rng.uniform(0.85, 1.15))
-        for page in range(1, PAGES_PER_MONTH + 1):
-            files[gh.raw_name(month, page)] = {
-                "total_count": total,
-                "incomplete_results": False,
-                "items": inside[(page - 1) * gh.PER_PAGE : page * gh.PER_PAGE],
-            }
+        files.update(search_pages(month, total, inside))
     return files
 
 
